@@ -1,0 +1,64 @@
+# Mi Tienda developer commands. `make help` lists them; `make run` starts everything.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+WORKERS ?= all
+
+ifeq ($(WORKERS),split)
+PROCESSES := web worker_emails worker_pesado worker_general beat flower
+else ifeq ($(WORKERS),all)
+PROCESSES := web worker beat flower
+else
+$(error WORKERS must be "all" (default, one worker for every queue) or "split" (one worker per queue group))
+endif
+
+.DEFAULT_GOAL := help
+.PHONY: help install services setup run test lint clean
+
+help: ## List the targets
+	@echo "Mi Tienda — make targets:"
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@echo "Variables: PYTHON=$(PYTHON)  WORKERS=all|split  PYTEST_ARGS=...  REDIS_URL=..."
+
+$(VENV)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python >= 3.11 is required; '$(PYTHON)' is $$($(PYTHON) -V 2>&1). Run: make PYTHON=python3.11 ..." >&2; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv and install requirements.txt
+
+services: install ## Make sure Redis answers (start a local redis-server under var/ if needed)
+	$(PY) -m myproject.devservices ensure-redis
+
+setup: install services ## Install, start services, migrate, load demo data, collect static files
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py collectstatic --noinput -v0
+
+run: setup ## Run web, Celery worker(s), beat and Flower (WORKERS=split for one worker per queue group)
+	@if [ -z "$${FLOWER_BASIC_AUTH:-}" ] && [ ! -s var/flower_basic_auth ]; then \
+		(umask 077; $(PY) -c 'import secrets; print("ops:" + secrets.token_hex(8))' > var/flower_basic_auth); \
+	fi
+	@auth="$${FLOWER_BASIC_AUTH:-$$(cat var/flower_basic_auth)}"; \
+	echo ""; \
+	echo "  Shop:    http://127.0.0.1:8000   (users vendedor / comprador / admin, password $${DEMO_PASSWORD:-demo12345})"; \
+	echo "  Flower:  http://127.0.0.1:5555   (basic auth $$auth)"; \
+	echo "  Processes: $(PROCESSES)   — Ctrl-C stops them all"; \
+	echo ""; \
+	FLOWER_BASIC_AUTH="$$auth" exec $(VENV)/bin/honcho start -f Procfile $(PROCESSES)
+
+test: install ## Run the test suite (PYTEST_ARGS=... to pass options; DATABASE_URL for PostgreSQL)
+	mkdir -p var
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install ## Check style with ruff
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+clean: ## Stop our redis-server, remove var/ and caches (keeps .venv)
+	if [ -x $(PY) ]; then $(PY) -m myproject.devservices stop-redis; fi
+	rm -rf var .pytest_cache .ruff_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +

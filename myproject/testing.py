@@ -1,0 +1,185 @@
+"""Pytest plugin with the real parts the suite runs against (loaded by ``-p`` in pytest.ini).
+
+Before Django is set up it points the project at a private Redis (or ``REDIS_URL``
+when set), a private SMTP server and a temporary media folder, so the test process
+and the Celery worker process it starts share one configuration. Nothing is faked
+but the outside world: mail goes over real SMTP to a local aiosmtpd server.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from myproject import devservices
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+LOG_DIR = BASE_DIR / "var" / "test-logs"
+QUEUES = "celery,emails,procesamiento_pesado,analytics"
+
+_procesos: list[subprocess.Popen] = []
+
+
+def esperar(condicion: Callable[[], object], *, timeout: float = 30, intervalo: float = 0.1, mensaje: str = ""):
+    """Poll ``condicion`` until it returns something truthy; return it, or fail the test."""
+    limite = time.monotonic() + timeout
+    while True:
+        resultado = condicion()
+        if resultado:
+            return resultado
+        if time.monotonic() > limite:
+            pytest.fail(f"Timed out after {timeout}s waiting for {mensaje or condicion}")
+        time.sleep(intervalo)
+
+
+class BuzonSMTP:
+    """A real SMTP server on a free loopback port that keeps what it receives."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self._lock = threading.Lock()
+        self._mensajes: list[EmailMessage] = []
+        self.port = devservices.free_port()
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        mensaje = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        with self._lock:
+            self._mensajes.append(mensaje)
+        return "250 OK"
+
+    def start(self):
+        self._controller.start()
+
+    def stop(self):
+        self._controller.stop()
+
+    @property
+    def mensajes(self) -> list[EmailMessage]:
+        with self._lock:
+            return list(self._mensajes)
+
+    def para(self, direccion: str) -> list[EmailMessage]:
+        return [m for m in self.mensajes if direccion in str(m["To"])]
+
+    def vaciar(self):
+        with self._lock:
+            self._mensajes.clear()
+
+
+_buzon: BuzonSMTP | None = None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    """Wire the environment before pytest-django imports the settings."""
+    global _buzon
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    if "REDIS_URL" not in os.environ:
+        port = devservices.free_port()
+        datos = Path(tempfile.mkdtemp(prefix="mitienda-redis-"))
+        _procesos.append(devservices.start_redis(port, datos))
+        os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="mitienda-media-"))
+    _buzon = BuzonSMTP()
+    _buzon.start()
+    os.environ["EMAIL_URL"] = f"smtp://127.0.0.1:{_buzon.port}"
+    os.environ["TEST_SQLITE_NAME"] = str(BASE_DIR / "var" / "test.sqlite3")
+    os.environ.setdefault("DEBUG", "1")
+
+
+def pytest_unconfigure(config):
+    if _buzon is not None:
+        _buzon.stop()
+    for proceso in reversed(_procesos):
+        detener(proceso)
+
+
+def detener(proceso: subprocess.Popen, timeout: float = 10) -> None:
+    if proceso.poll() is None:
+        proceso.terminate()
+        try:
+            proceso.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proceso.kill()
+            proceso.wait()
+
+
+@pytest.fixture(autouse=True)
+def _correo_por_smtp(settings):
+    """Undo Django's test-time locmem mail backend: mail goes over SMTP to the buzon,
+    as it does from the worker process."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+@pytest.fixture
+def buzon() -> BuzonSMTP:
+    """The SMTP server's inbox, emptied for each test."""
+    assert _buzon is not None
+    _buzon.vaciar()
+    return _buzon
+
+
+def url_base_de_datos_de_prueba() -> str:
+    """Return a DATABASE_URL for the test database pytest-django created."""
+    from django.db import connection
+
+    ajustes = connection.settings_dict
+    if ajustes["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{ajustes['NAME']}"
+    usuario = ajustes["USER"] + (f":{ajustes['PASSWORD']}" if ajustes["PASSWORD"] else "")
+    return f"postgres://{usuario}@{ajustes['HOST'] or '127.0.0.1'}:{ajustes['PORT'] or 5432}/{ajustes['NAME']}"
+
+
+def entorno_de_proceso(**extra: str) -> dict[str, str]:
+    """Return the environment a child process (worker, Daphne) needs to share our test setup."""
+    return {**os.environ, "DATABASE_URL": url_base_de_datos_de_prueba(), "PYTHONUNBUFFERED": "1", **extra}
+
+
+def lanzar(nombre: str, comando: list[str], **extra_env: str) -> subprocess.Popen:
+    """Start a child process of the test session, logging to var/test-logs/<nombre>.log."""
+    log = open(LOG_DIR / f"{nombre}.log", "ab")  # noqa: SIM115 - closed with the process
+    proceso = subprocess.Popen(comando, cwd=BASE_DIR, env=entorno_de_proceso(**extra_env), stdout=log, stderr=log)
+    _procesos.append(proceso)
+    return proceso
+
+
+def iniciar_worker(nombre: str = "worker", colas: str = QUEUES, concurrencia: int = 2, **extra_env: str):
+    """Start a real Celery worker process and wait until it answers a ping."""
+    from myproject.celery import app
+
+    nodo = f"{nombre}-{os.getpid()}@localhost"
+    comando = [
+        sys.executable, "-m", "celery", "-A", "myproject", "worker", "-l", "info", "-n", nodo,
+        "-Q", colas, "-c", str(concurrencia), "--without-mingle", "--without-gossip",
+    ]  # fmt: skip
+    proceso = lanzar(nombre, comando, **extra_env)
+    esperar(
+        lambda: proceso.poll() is not None or app.control.ping(destination=[nodo], timeout=0.5),
+        timeout=60,
+        mensaje=f"worker {nodo} to answer",
+    )
+    if proceso.poll() is not None:
+        pytest.fail(f"Celery worker exited with {proceso.returncode}; see {LOG_DIR / nombre}.log")
+    return proceso
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real Celery worker process on every queue, against the test database."""
+    from myproject.celery import app
+
+    with django_db_blocker.unblock():
+        app.control.purge()
+        proceso = iniciar_worker()
+    yield proceso
+    detener(proceso)

@@ -1,0 +1,94 @@
+"""The WebSocket that pushes a user's notifications to their open pages."""
+
+import json
+import logging
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+# Client frames larger than this are answered with an error and not parsed.
+MAX_FRAME = 4096
+
+
+class NotificacionesConsumer(AsyncWebsocketConsumer):
+    """One per open page of a logged-in user, joined to that user's group only."""
+
+    async def connect(self):
+        usuario = self.scope.get("user")
+        if usuario is None or not usuario.is_authenticated:
+            await self.close(code=4401)
+            return
+        self.usuario_id = usuario.pk
+        self.grupo = services.grupo_usuario(usuario.pk)
+        await self.channel_layer.group_add(self.grupo, self.channel_name)
+        await self.accept()
+        despues_de = _entero(_query(self.scope).get("despues_de"))
+        pendientes = await database_sync_to_async(services.pendientes)(
+            usuario_id=self.usuario_id, despues_de=despues_de
+        )
+        await self._enviar(
+            {"type": "connection_established", "usuario": usuario.get_username(), "no_leidas": pendientes.no_leidas}
+        )
+        for mensaje in pendientes.mensajes:
+            await self._enviar(mensaje)
+
+    async def disconnect(self, code):
+        if hasattr(self, "grupo"):
+            await self.channel_layer.group_discard(self.grupo, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if text_data is None or len(text_data) > MAX_FRAME:
+            await self._error("Mensaje no válido: se espera JSON de texto de hasta 4 KB.")
+            return
+        try:
+            datos = json.loads(text_data)
+        except ValueError:
+            await self._error("Mensaje no válido: no es JSON.")
+            return
+        if not isinstance(datos, dict):
+            await self._error("Mensaje no válido: se espera un objeto JSON.")
+            return
+        accion = datos.get("action")
+        if accion == "marcar_leida":
+            await self._marcar_leida(datos.get("notificacion_id"))
+        elif accion == "ping":
+            await self._enviar({"type": "pong"})
+        else:
+            await self._error(f"Acción desconocida: {str(accion)[:50]!r}.")
+
+    async def _marcar_leida(self, notificacion_id):
+        if not isinstance(notificacion_id, int) or isinstance(notificacion_id, bool):
+            await self._error("notificacion_id debe ser un entero.")
+            return
+        # Only the user's own rows are touched; the result goes to all their tabs.
+        await database_sync_to_async(services.marcar_leida)(usuario_id=self.usuario_id, notificacion_id=notificacion_id)
+
+    # Handlers for events sent to the group; names mirror the event types.
+
+    async def notificacion_enviar(self, evento):
+        await self._enviar(evento["notificacion"])
+
+    async def notificacion_leida(self, evento):
+        await self._enviar({"type": "notificacion_leida", "id": evento["id"], "no_leidas": evento["no_leidas"]})
+
+    async def _error(self, mensaje):
+        await self._enviar({"type": "error", "mensaje": mensaje})
+
+    async def _enviar(self, datos):
+        await self.send(text_data=json.dumps(datos, ensure_ascii=False))
+
+
+def _query(scope) -> dict:
+    return {k: v[-1] for k, v in parse_qs(scope.get("query_string", b"").decode("latin-1")).items()}
+
+
+def _entero(valor) -> int | None:
+    try:
+        return int(valor)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,93 @@
+from django.contrib import admin, messages
+
+from . import services
+from .models import CarritoCompra, EnvioEmail, ItemCarrito, MovimientoInventario, Producto, Proveedor, Venta
+
+
+@admin.register(Proveedor)
+class ProveedorAdmin(admin.ModelAdmin):
+    list_display = ["nombre", "email"]
+    search_fields = ["nombre", "email"]
+
+
+@admin.register(Producto)
+class ProductoAdmin(admin.ModelAdmin):
+    list_display = ["nombre", "precio", "stock", "stock_minimo", "stock_bajo", "vendedor", "proveedor", "activo"]
+    list_filter = ["activo", "proveedor", "vendedor"]
+    search_fields = ["nombre", "descripcion"]
+    list_select_related = ["vendedor", "proveedor"]
+    actions = ["reponer_10"]
+
+    @admin.display(boolean=True, description="Stock bajo")
+    def stock_bajo(self, obj):
+        return obj.stock_bajo
+
+    @admin.action(description="Reponer 10 unidades")
+    def reponer_10(self, request, queryset):
+        for producto in queryset:
+            services.reponer_stock(producto_id=producto.pk, cantidad=10)
+        self.message_user(request, f"Repuestas 10 unidades de {queryset.count()} productos.", messages.SUCCESS)
+
+
+@admin.register(Venta)
+class VentaAdmin(admin.ModelAdmin):
+    list_display = [
+        "numero",
+        "producto",
+        "comprador",
+        "vendedor",
+        "cantidad",
+        "monto",
+        "estado",
+        "email_enviado",
+        "fecha_creacion",
+    ]
+    list_filter = ["estado", "email_enviado", "fecha_creacion", "vendedor"]
+    search_fields = ["numero", "producto__nombre", "comprador__username", "comprador__email"]
+    list_select_related = ["producto", "comprador", "vendedor"]
+    date_hierarchy = "fecha_creacion"
+    readonly_fields = [
+        "numero",
+        "producto",
+        "comprador",
+        "vendedor",
+        "cantidad",
+        "precio_unitario",
+        "monto",
+        "fecha_creacion",
+    ]
+
+
+class ItemCarritoInline(admin.TabularInline):
+    model = ItemCarrito
+    extra = 0
+    raw_id_fields = ["producto"]
+
+
+@admin.register(CarritoCompra)
+class CarritoCompraAdmin(admin.ModelAdmin):
+    list_display = ["usuario", "creado", "ultima_modificacion", "comprado", "recordatorio_enviado"]
+    list_filter = ["comprado", "ultima_modificacion"]
+    search_fields = ["usuario__username", "usuario__email"]
+    inlines = [ItemCarritoInline]
+
+
+@admin.register(MovimientoInventario)
+class MovimientoInventarioAdmin(admin.ModelAdmin):
+    list_display = ["fecha", "producto", "cantidad", "motivo", "stock_resultante", "venta"]
+    list_filter = ["motivo", "fecha"]
+    search_fields = ["producto__nombre", "venta__numero"]
+    list_select_related = ["producto", "venta"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EnvioEmail)
+class EnvioEmailAdmin(admin.ModelAdmin):
+    list_display = ["clave", "reclamado", "enviado", "intentos"]
+    list_filter = ["enviado"]
+    search_fields = ["clave"]
+
+    def has_change_permission(self, request, obj=None):
+        return False

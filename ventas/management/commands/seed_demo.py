@@ -1,0 +1,80 @@
+"""Create the demo users, suppliers and products. Safe to run again: it only adds what is missing."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from ventas.models import Producto, Proveedor
+
+USUARIOS = [
+    # username, email, first name, staff, superuser
+    ("admin", "admin@mitienda.local", "Admin", True, True),
+    ("vendedor", "vendedor@mitienda.local", "Valeria Vendedora", False, False),
+    ("comprador", "comprador@mitienda.local", "Carlos Comprador", False, False),
+]
+
+PROVEEDORES = [
+    ("Distribuidora del Valle", "pedidos@delvalle.example"),
+    ("Importaciones Pacífico", "compras@pacifico.example"),
+]
+
+# nombre, descripcion, precio, stock, stock_minimo, proveedor index
+PRODUCTOS = [
+    ("Café de Chiapas 500 g", "Grano entero, tueste medio, cosecha de altura.", "189.00", 40, 5, 0),
+    ("Taza de barro", "Hecha a mano en Oaxaca, 350 ml.", "95.50", 25, 5, 0),
+    ("Chocolate de mesa", "Cacao tabasqueño con canela, 6 tablillas.", "72.00", 60, 10, 0),
+    ("Molcajete de piedra", "Piedra volcánica curada, 20 cm.", "420.00", 8, 3, 0),
+    ("Salsa macha", "Chile de árbol, ajo y cacahuate, 250 ml.", "85.00", 30, 5, 0),
+    ("Mezcal espadín 750 ml", "Joven, destilado en olla de barro.", "650.00", 12, 4, 1),
+    ("Vainilla de Papantla", "Tres vainas enteras, grado A.", "140.00", 6, 5, 1),
+    ("Rebozo de algodón", "Tejido en telar de cintura, 2 m.", "980.00", 5, 2, 1),
+    ("Miel de abeja melipona", "Frasco de 250 g, Yucatán.", "230.00", 15, 5, 1),
+    ("Sombrero de palma", "Tejido a mano, talla única.", "310.00", 10, 3, 1),
+    ("Jarabe de agave", "Orgánico, 330 ml.", "99.90", 35, 8, 0),
+    ("Libreta de papel amate", "80 hojas, hecha en Puebla.", "150.00", 20, 5, 1),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo users (password DEMO_PASSWORD), suppliers and a dozen products; idempotent."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        User = get_user_model()
+        usuarios = {}
+        for username, email, nombre, staff, superuser in USUARIOS:
+            usuario, creado = User.objects.get_or_create(
+                username=username,
+                defaults={"email": email, "first_name": nombre, "is_staff": staff, "is_superuser": superuser},
+            )
+            if creado:
+                usuario.set_password(settings.DEMO_PASSWORD)
+                usuario.save(update_fields=["password"])
+            usuarios[username] = usuario
+
+        proveedores = [
+            Proveedor.objects.get_or_create(nombre=nombre, defaults={"email": email})[0]
+            for nombre, email in PROVEEDORES
+        ]
+        nuevos = 0
+        for nombre, descripcion, precio, stock, minimo, proveedor in PRODUCTOS:
+            _, creado = Producto.objects.get_or_create(
+                nombre=nombre,
+                vendedor=usuarios["vendedor"],
+                defaults={
+                    "descripcion": descripcion,
+                    "precio": Decimal(precio),
+                    "stock": stock,
+                    "stock_minimo": minimo,
+                    "proveedor": proveedores[proveedor],
+                },
+            )
+            nuevos += creado
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo lista: usuarios {', '.join(usuarios)} (contraseña DEMO_PASSWORD), {nuevos} productos nuevos."
+            )
+        )

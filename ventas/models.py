@@ -1,0 +1,187 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class Proveedor(models.Model):
+    nombre = models.CharField(max_length=200, unique=True)
+    email = models.EmailField()
+
+    class Meta:
+        ordering = ["nombre"]
+        verbose_name_plural = "proveedores"
+
+    def __str__(self):
+        return self.nombre
+
+
+class Producto(models.Model):
+    nombre = models.CharField(max_length=200)
+    descripcion = models.TextField(blank=True)
+    precio = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    stock = models.PositiveIntegerField(default=0)
+    stock_minimo = models.PositiveIntegerField(default=5)
+    vendedor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="productos")
+    proveedor = models.ForeignKey(Proveedor, on_delete=models.PROTECT, related_name="productos")
+    imagen = models.ImageField(upload_to="productos/", blank=True)
+    activo = models.BooleanField(default=True)
+    # True while stock is under the minimum and the supplier was told; cleared when
+    # stock is back over it. ``cruces_stock_bajo`` numbers the crossings, so the
+    # supplier hears once per crossing, not once per sale.
+    alerta_stock_enviada = models.BooleanField(default=False, editable=False)
+    cruces_stock_bajo = models.PositiveIntegerField(default=0, editable=False)
+    creado = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["nombre"]
+        constraints = [
+            models.CheckConstraint(condition=Q(stock__gte=0), name="producto_stock_no_negativo"),
+            models.CheckConstraint(condition=Q(precio__gt=0), name="producto_precio_positivo"),
+        ]
+
+    def __str__(self):
+        return self.nombre
+
+    def get_absolute_url(self):
+        return reverse("ventas:producto", args=[self.pk])
+
+    @property
+    def stock_bajo(self):
+        return self.stock < self.stock_minimo
+
+
+class Venta(models.Model):
+    class Estado(models.TextChoices):
+        PENDIENTE = "pendiente", "Pendiente"
+        COMPLETADA = "completada", "Completada"
+        CANCELADA = "cancelada", "Cancelada"
+
+    # Human-readable and unique: the date of the sale and its id ("20261124-00042").
+    # Set right after the insert, in the same transaction (see services.comprar).
+    numero = models.CharField(max_length=32, unique=True, null=True, editable=False)  # noqa: DJ001 - NULL until numbered
+    producto = models.ForeignKey(Producto, on_delete=models.PROTECT, related_name="ventas")
+    comprador = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="compras")
+    vendedor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ventas")
+    cantidad = models.PositiveIntegerField()
+    precio_unitario = models.DecimalField(max_digits=10, decimal_places=2)
+    monto = models.DecimalField(max_digits=12, decimal_places=2)
+    estado = models.CharField(max_length=20, choices=Estado, default=Estado.PENDIENTE)
+    email_enviado = models.BooleanField(default=False)
+    factura = models.FileField(upload_to="facturas/", blank=True)
+    fecha_creacion = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-fecha_creacion", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(cantidad__gt=0), name="venta_cantidad_positiva"),
+            models.CheckConstraint(condition=Q(monto__gte=0), name="venta_monto_no_negativo"),
+        ]
+
+    def __str__(self):
+        return f"Venta {self.numero or self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("ventas:venta", args=[self.pk])
+
+    def visible_para(self, usuario):
+        return usuario.is_staff or usuario.pk in (self.comprador_id, self.vendedor_id)
+
+
+class MovimientoInventario(models.Model):
+    """One row per change of stock: the ledger that explains ``Producto.stock``."""
+
+    class Motivo(models.TextChoices):
+        VENTA = "venta", "Venta"
+        REPOSICION = "reposicion", "Reposición"
+        AJUSTE = "ajuste", "Ajuste"
+
+    producto = models.ForeignKey(Producto, on_delete=models.CASCADE, related_name="movimientos")
+    cantidad = models.IntegerField(help_text="Negativo cuando sale stock")
+    motivo = models.CharField(max_length=20, choices=Motivo)
+    # One movement per sale, enforced by the database: a task that runs twice
+    # cannot record the same sale twice.
+    venta = models.OneToOneField(Venta, on_delete=models.CASCADE, null=True, blank=True, related_name="movimiento")
+    stock_resultante = models.PositiveIntegerField()
+    fecha = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-fecha", "-pk"]
+        verbose_name_plural = "movimientos de inventario"
+
+    def __str__(self):
+        return f"{self.producto} {self.cantidad:+d}"
+
+
+class CarritoCompra(models.Model):
+    usuario = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="carritos")
+    creado = models.DateTimeField(auto_now_add=True)
+    ultima_modificacion = models.DateTimeField(auto_now=True, db_index=True)
+    comprado = models.BooleanField(default=False)
+    recordatorio_enviado = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-ultima_modificacion"]
+        verbose_name = "carrito de compra"
+        verbose_name_plural = "carritos de compra"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["usuario"], condition=Q(comprado=False), name="un_carrito_abierto_por_usuario"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Carrito de {self.usuario} ({'comprado' if self.comprado else 'abierto'})"
+
+    def get_absolute_url(self):
+        return reverse("ventas:carrito")
+
+    @property
+    def total(self):
+        return sum((item.subtotal for item in self.items.all()), Decimal("0"))
+
+
+class ItemCarrito(models.Model):
+    carrito = models.ForeignKey(CarritoCompra, on_delete=models.CASCADE, related_name="items")
+    producto = models.ForeignKey(Producto, on_delete=models.CASCADE, related_name="+")
+    cantidad = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["carrito", "producto"], name="producto_una_vez_por_carrito"),
+            models.CheckConstraint(condition=Q(cantidad__gt=0), name="item_cantidad_positiva"),
+        ]
+
+    def __str__(self):
+        return f"{self.cantidad} × {self.producto}"
+
+    @property
+    def subtotal(self):
+        return self.producto.precio * self.cantidad
+
+
+class EnvioEmail(models.Model):
+    """The record that makes an email go out once, whatever retries and redeliveries do.
+
+    ``clave`` names the email ("confirmacion:venta:42"). A worker claims it by
+    setting ``reclamado``; a duplicate task finds the claim fresh and leaves; once the
+    message is handed to the mail server ``enviado`` is set. A claim older than the
+    lease (its worker died) may be taken over. See ``services.enviar_email_una_vez``.
+    """
+
+    clave = models.CharField(max_length=200, unique=True)
+    reclamado = models.DateTimeField(null=True, blank=True)
+    enviado = models.DateTimeField(null=True, blank=True)
+    intentos = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = "envío de email"
+        verbose_name_plural = "envíos de email"
+
+    def __str__(self):
+        return self.clave

@@ -1,0 +1,350 @@
+"""The shop's business operations: buying, the cart, invoices, emails, inventory.
+
+Views, tasks, commands and the admin call these functions; the rules live here once.
+Every operation a Celery task performs is idempotent, because with ``acks_late`` any
+task may run twice.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from notificaciones.services import notificar
+
+from . import invoices
+from .models import CarritoCompra, EnvioEmail, ItemCarrito, MovimientoInventario, Producto, Venta
+
+logger = logging.getLogger(__name__)
+
+# How long a worker may hold an email before another may take it over. Longer than
+# an SMTP exchange can take, shorter than the broker's visibility timeout, so the
+# redelivered task of a dead worker finds the claim expired.
+EMAIL_LEASE = timedelta(seconds=2 * settings.EMAIL_TIMEOUT + 30)
+
+
+class ErrorVenta(Exception):
+    """A purchase the shopper can fix: the message is shown to them as is."""
+
+
+class StockInsuficiente(ErrorVenta):
+    pass
+
+
+class CarritoVacio(ErrorVenta):
+    pass
+
+
+class CantidadInvalida(ErrorVenta):
+    pass
+
+
+# Buying
+# ------------------------------------------------------------------------------
+
+
+def _validar_cantidad(cantidad: int) -> None:
+    if not 1 <= cantidad <= settings.MAX_CANTIDAD_POR_COMPRA:
+        raise CantidadInvalida(f"La cantidad debe estar entre 1 y {settings.MAX_CANTIDAD_POR_COMPRA}.")
+
+
+def _reservar_stock(producto_id: int, cantidad: int) -> Producto:
+    """Take ``cantidad`` units out of stock, or raise: never below zero.
+
+    One conditional UPDATE: the database re-checks ``stock >= cantidad`` on the row it
+    writes, under its own row lock, so concurrent buyers cannot oversell on SQLite or
+    PostgreSQL.
+    """
+    reservado = Producto.objects.filter(pk=producto_id, activo=True, stock__gte=cantidad).update(
+        stock=F("stock") - cantidad
+    )
+    producto = Producto.objects.select_related("vendedor").filter(pk=producto_id, activo=True).first()
+    if producto is None:
+        raise Producto.DoesNotExist(f"No existe el producto {producto_id}.")
+    if not reservado:
+        if producto.stock == 0:
+            raise StockInsuficiente(f"«{producto.nombre}» está agotado.")
+        raise StockInsuficiente(f"Solo quedan {producto.stock} unidades de «{producto.nombre}».")
+    return producto
+
+
+def _registrar_venta(*, comprador, producto: Producto, cantidad: int) -> Venta:
+    venta = Venta.objects.create(
+        producto=producto,
+        comprador=comprador,
+        vendedor=producto.vendedor,
+        cantidad=cantidad,
+        precio_unitario=producto.precio,
+        monto=producto.precio * cantidad,
+    )
+    venta.numero = f"{timezone.localdate(venta.fecha_creacion):%Y%m%d}-{venta.pk:05d}"
+    venta.save(update_fields=["numero"])
+    MovimientoInventario.objects.create(
+        producto=producto,
+        venta=venta,
+        cantidad=-cantidad,
+        motivo=MovimientoInventario.Motivo.VENTA,
+        stock_resultante=producto.stock,
+    )
+    notificar(
+        usuario=producto.vendedor,
+        tipo="nueva_venta",
+        titulo=f"Nueva venta: {producto.nombre}",
+        mensaje=f"{comprador.get_username()} compró {cantidad} × {producto.nombre}",
+        datos={"venta_id": venta.pk, "numero": venta.numero, "monto": str(venta.monto)},
+    )
+    transaction.on_commit(partial(_despachar_trabajo_de_venta, venta.pk, producto.pk), robust=True)
+    return venta
+
+
+def _despachar_trabajo_de_venta(venta_id: int, producto_id: int) -> None:
+    from . import tasks
+
+    tasks.procesar_venta_completa.delay(venta_id)
+    tasks.actualizar_inventario.delay(producto_id)
+
+
+@transaction.atomic
+def comprar(*, comprador, producto_id: int, cantidad: int) -> Venta:
+    """Buy ``cantidad`` units of one product; the slow work runs after commit."""
+    _validar_cantidad(cantidad)
+    producto = _reservar_stock(producto_id, cantidad)
+    return _registrar_venta(comprador=comprador, producto=producto, cantidad=cantidad)
+
+
+# Cart
+# ------------------------------------------------------------------------------
+
+
+def carrito_abierto(usuario, *, crear: bool = False) -> CarritoCompra | None:
+    carrito = CarritoCompra.objects.filter(usuario=usuario, comprado=False).first()
+    if carrito is None and crear:
+        carrito, _ = CarritoCompra.objects.get_or_create(usuario=usuario, comprado=False)
+    return carrito
+
+
+@transaction.atomic
+def agregar_al_carrito(*, usuario, producto_id: int, cantidad: int) -> ItemCarrito:
+    """Add units of a product to the user's open cart (created on first use)."""
+    producto = Producto.objects.get(pk=producto_id, activo=True)
+    carrito = carrito_abierto(usuario, crear=True)
+    item, creado = ItemCarrito.objects.get_or_create(
+        carrito=carrito, producto=producto, defaults={"cantidad": cantidad}
+    )
+    if not creado:
+        item.cantidad += cantidad
+    _validar_cantidad(item.cantidad)
+    if item.cantidad > producto.stock:
+        raise StockInsuficiente(f"Solo quedan {producto.stock} unidades de «{producto.nombre}».")
+    item.save()
+    carrito.save(update_fields=["ultima_modificacion"])
+    return item
+
+
+@transaction.atomic
+def cambiar_cantidad(*, usuario, item_id: int, cantidad: int) -> None:
+    """Set an item's quantity; zero removes it."""
+    item = ItemCarrito.objects.select_related("carrito").get(
+        pk=item_id, carrito__usuario=usuario, carrito__comprado=False
+    )
+    if cantidad == 0:
+        item.delete()
+    else:
+        _validar_cantidad(cantidad)
+        item.cantidad = cantidad
+        item.save(update_fields=["cantidad"])
+    item.carrito.save(update_fields=["ultima_modificacion"])
+
+
+@transaction.atomic
+def comprar_carrito(*, usuario) -> list[Venta]:
+    """Check the whole cart out: every item is bought, or none is."""
+    carrito = CarritoCompra.objects.select_for_update().filter(usuario=usuario, comprado=False).first()
+    # Products in id order, so two checkouts lock rows in the same order.
+    items = list(carrito.items.select_related("producto").order_by("producto_id")) if carrito else []
+    if not items:
+        raise CarritoVacio("Tu carrito está vacío.")
+    ventas = []
+    for item in items:
+        producto = _reservar_stock(item.producto_id, item.cantidad)
+        ventas.append(_registrar_venta(comprador=usuario, producto=producto, cantidad=item.cantidad))
+    carrito.comprado = True
+    carrito.save(update_fields=["comprado", "ultima_modificacion"])
+    return ventas
+
+
+# Inventory
+# ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reponer_stock(*, producto_id: int, cantidad: int) -> Producto:
+    """Add stock from the supplier; re-arms the low-stock alert once over the minimum."""
+    if cantidad <= 0:
+        raise CantidadInvalida("La reposición debe ser positiva.")
+    Producto.objects.filter(pk=producto_id).update(stock=F("stock") + cantidad)
+    producto = Producto.objects.get(pk=producto_id)
+    MovimientoInventario.objects.create(
+        producto=producto,
+        cantidad=cantidad,
+        motivo=MovimientoInventario.Motivo.REPOSICION,
+        stock_resultante=producto.stock,
+    )
+    revisar_stock(producto_id=producto_id)
+    return producto
+
+
+@transaction.atomic
+def revisar_stock(*, producto_id: int) -> bool:
+    """Alert the supplier when stock has crossed under the minimum; return whether it did.
+
+    The product row is locked, so two workers checking at once see one crossing. The
+    flag is cleared when stock is back over the minimum, ready for the next crossing.
+    """
+    producto = Producto.objects.select_for_update().get(pk=producto_id)
+    if producto.stock_bajo and not producto.alerta_stock_enviada:
+        producto.alerta_stock_enviada = True
+        producto.cruces_stock_bajo += 1
+        producto.save(update_fields=["alerta_stock_enviada", "cruces_stock_bajo"])
+        transaction.on_commit(partial(_despachar_aviso_stock, producto.pk, producto.cruces_stock_bajo), robust=True)
+        return True
+    if not producto.stock_bajo and producto.alerta_stock_enviada:
+        producto.alerta_stock_enviada = False
+        producto.save(update_fields=["alerta_stock_enviada"])
+    return False
+
+
+def _despachar_aviso_stock(producto_id: int, cruce: int) -> None:
+    from . import tasks
+
+    tasks.notificar_stock_bajo.delay(producto_id, cruce)
+
+
+# Invoices
+# ------------------------------------------------------------------------------
+
+
+def generar_factura(*, venta_id: int) -> str:
+    """Draw the sale's PDF invoice once and store it; return its storage name."""
+    venta = Venta.objects.select_related("producto", "comprador", "vendedor").get(pk=venta_id)
+    if venta.factura:
+        return venta.factura.name
+    pdf = invoices.dibujar_factura(
+        invoices.DatosFactura(
+            numero=venta.numero,
+            fecha=timezone.localtime(venta.fecha_creacion),
+            vendedor=venta.vendedor.get_full_name() or venta.vendedor.get_username(),
+            comprador=venta.comprador.get_full_name() or venta.comprador.get_username(),
+            comprador_email=venta.comprador.email,
+            producto=venta.producto.nombre,
+            cantidad=venta.cantidad,
+            precio_unitario=venta.precio_unitario,
+            total=venta.monto,
+        )
+    )
+    nombre = default_storage.save(f"facturas/factura-{venta.numero}.pdf", ContentFile(pdf))
+    # Only the first writer records its file; a duplicate run removes its own copy.
+    if not Venta.objects.filter(pk=venta_id, factura="").update(factura=nombre):
+        default_storage.delete(nombre)
+        return Venta.objects.values_list("factura", flat=True).get(pk=venta_id)
+    return nombre
+
+
+# Emails
+# ------------------------------------------------------------------------------
+
+
+def _reclamar_envio(clave: str) -> bool:
+    """Claim the right to send the email ``clave``; False if sent or being sent."""
+    ahora = timezone.now()
+    try:
+        with transaction.atomic():
+            EnvioEmail.objects.create(clave=clave, reclamado=ahora, intentos=1)
+        return True
+    except IntegrityError:
+        libre = Q(reclamado__isnull=True) | Q(reclamado__lt=ahora - EMAIL_LEASE)
+        return bool(
+            EnvioEmail.objects.filter(libre, clave=clave, enviado__isnull=True).update(
+                reclamado=ahora, intentos=F("intentos") + 1
+            )
+        )
+
+
+def enviar_email_una_vez(clave: str, construir: Callable[[], EmailMultiAlternatives]) -> bool:
+    """Send the email built by ``construir`` unless ``clave`` went out already.
+
+    Return True when this call sent it. If sending fails the claim is released and
+    the error raised, so the task's retry can try again.
+    """
+    if not _reclamar_envio(clave):
+        logger.info("Email %s ya enviado o en curso; no se repite", clave)
+        return False
+    try:
+        mensaje = construir()
+        # The same Message-ID on every attempt lets mail servers drop a duplicate.
+        mensaje.extra_headers.setdefault("Message-ID", f"<{clave.replace(':', '.')}@mitienda>")
+        mensaje.send()
+    except Exception:
+        EnvioEmail.objects.filter(clave=clave).update(reclamado=None)
+        raise
+    EnvioEmail.objects.filter(clave=clave).update(enviado=timezone.now())
+    return True
+
+
+def _email(*, plantilla: str, asunto: str, para: list[str], contexto: dict) -> EmailMultiAlternatives:
+    texto = render_to_string(f"emails/{plantilla}.txt", contexto)
+    html = render_to_string(f"emails/{plantilla}.html", contexto)
+    mensaje = EmailMultiAlternatives(subject=asunto, body=texto, to=para)
+    mensaje.attach_alternative(html, "text/html")
+    return mensaje
+
+
+def enviar_confirmacion(*, venta_id: int) -> bool:
+    """Email the buyer their confirmation with the invoice attached, once."""
+    venta = Venta.objects.select_related("producto", "comprador", "vendedor").get(pk=venta_id)
+    if not venta.comprador.email:
+        logger.warning("Venta %s: el comprador no tiene email", venta.numero)
+        return False
+    if not venta.factura:
+        venta.factura.name = generar_factura(venta_id=venta_id)
+
+    def construir():
+        mensaje = _email(
+            plantilla="confirmacion_venta",
+            asunto=f"Confirmación de tu compra {venta.numero}",
+            para=[venta.comprador.email],
+            contexto={"venta": venta},
+        )
+        with venta.factura.open("rb") as pdf:
+            mensaje.attach(f"factura-{venta.numero}.pdf", pdf.read(), "application/pdf")
+        return mensaje
+
+    clave = f"confirmacion:venta:{venta.pk}"
+    enviado = enviar_email_una_vez(clave, construir)
+    # Also when an earlier run sent it but died before recording it here.
+    if EnvioEmail.objects.filter(clave=clave, enviado__isnull=False).exists():
+        Venta.objects.filter(pk=venta_id).update(email_enviado=True, estado=Venta.Estado.COMPLETADA)
+    return enviado
+
+
+def enviar_aviso_stock_bajo(*, producto_id: int, cruce: int) -> bool:
+    """Tell the supplier that a product fell under its minimum stock, once per crossing."""
+    producto = Producto.objects.select_related("proveedor").get(pk=producto_id)
+    return enviar_email_una_vez(
+        f"stock_bajo:producto:{producto.pk}:{cruce}",
+        lambda: _email(
+            plantilla="stock_bajo",
+            asunto=f"Stock bajo: {producto.nombre}",
+            para=[producto.proveedor.email],
+            contexto={"producto": producto},
+        ),
+    )

@@ -1,0 +1,146 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from . import selectors, services
+from .forms import CambiarCantidadForm, CantidadForm
+from .models import ItemCarrito, Producto
+
+
+def catalogo(request):
+    buscar = request.GET.get("q", "").strip()[:100]
+    return render(
+        request, "ventas/catalogo.html", {"productos": selectors.productos_en_catalogo(buscar), "buscar": buscar}
+    )
+
+
+def producto(request, producto_id, form=None, status=200):
+    producto = get_object_or_404(Producto.objects.select_related("vendedor"), pk=producto_id, activo=True)
+    return render(
+        request, "ventas/producto.html", {"producto": producto, "form": form or CantidadForm()}, status=status
+    )
+
+
+@require_POST
+@login_required
+def comprar(request, producto_id):
+    form = CantidadForm(request.POST)
+    if not form.is_valid():
+        return producto(request, producto_id, form=form, status=400)
+    try:
+        venta = services.comprar(
+            comprador=request.user, producto_id=producto_id, cantidad=form.cleaned_data["cantidad"]
+        )
+    except Producto.DoesNotExist:
+        raise Http404("Ese producto no existe.") from None
+    except services.ErrorVenta as error:
+        form.add_error("cantidad", str(error))
+        return producto(request, producto_id, form=form, status=409)
+    messages.success(request, f"¡Gracias! Tu compra {venta.numero} está confirmada.")
+    return redirect(venta)
+
+
+@login_required
+def mis_compras(request):
+    ventas = selectors.ventas_visibles(request.user).filter(comprador=request.user)[:50]
+    return render(request, "ventas/mis_compras.html", {"ventas": ventas})
+
+
+def _venta_visible(request, venta_id):
+    return get_object_or_404(selectors.ventas_visibles(request.user), pk=venta_id)
+
+
+@login_required
+def venta(request, venta_id):
+    return render(request, "ventas/venta.html", {"venta": _venta_visible(request, venta_id)})
+
+
+@require_GET
+@login_required
+def venta_estado(request, venta_id):
+    """Return the sale's progress as JSON; the sale page polls it until all is done."""
+    venta = _venta_visible(request, venta_id)
+    return JsonResponse(
+        {
+            "numero": venta.numero,
+            "estado": venta.estado,
+            "email_enviado": venta.email_enviado,
+            "factura_url": venta.get_absolute_url() + "factura.pdf" if venta.factura else None,
+        }
+    )
+
+
+@login_required
+def factura(request, venta_id):
+    venta = _venta_visible(request, venta_id)
+    if not venta.factura:
+        raise Http404("La factura aún se está generando.")
+    return FileResponse(
+        venta.factura.open("rb"), content_type="application/pdf", filename=f"factura-{venta.numero}.pdf"
+    )
+
+
+@login_required
+def carrito(request):
+    carrito = services.carrito_abierto(request.user)
+    items = carrito.items.select_related("producto") if carrito else []
+    return render(request, "ventas/carrito.html", {"carrito": carrito, "items": items})
+
+
+@require_POST
+@login_required
+def agregar_al_carrito(request, producto_id):
+    form = CantidadForm(request.POST)
+    if not form.is_valid():
+        return producto(request, producto_id, form=form, status=400)
+    try:
+        item = services.agregar_al_carrito(
+            usuario=request.user, producto_id=producto_id, cantidad=form.cleaned_data["cantidad"]
+        )
+    except Producto.DoesNotExist:
+        raise Http404("Ese producto no existe.") from None
+    except services.ErrorVenta as error:
+        form.add_error("cantidad", str(error))
+        return producto(request, producto_id, form=form, status=409)
+    messages.success(request, f"Agregaste {item.producto.nombre} a tu carrito.")
+    return redirect("ventas:carrito")
+
+
+@require_POST
+@login_required
+def cambiar_cantidad(request, item_id):
+    form = CambiarCantidadForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Cantidad no válida.")
+        return redirect("ventas:carrito")
+    try:
+        services.cambiar_cantidad(usuario=request.user, item_id=item_id, cantidad=form.cleaned_data["cantidad"])
+    except ItemCarrito.DoesNotExist:
+        raise Http404("Ese artículo no está en tu carrito.") from None
+    except services.ErrorVenta as error:
+        messages.error(request, str(error))
+    return redirect("ventas:carrito")
+
+
+@require_POST
+@login_required
+def comprar_carrito(request):
+    try:
+        ventas = services.comprar_carrito(usuario=request.user)
+    except services.ErrorVenta as error:
+        messages.error(request, str(error))
+        return redirect("ventas:carrito")
+    messages.success(request, f"¡Gracias! Confirmamos {len(ventas)} compras.")
+    return redirect("ventas:mis_compras")
+
+
+@login_required
+def panel_vendedor(request):
+    if not selectors.es_vendedor(request.user):
+        raise PermissionDenied("Solo los vendedores tienen panel.")
+    productos = request.user.productos.filter(activo=True)
+    ventas = selectors.ventas_visibles(request.user).filter(vendedor=request.user)[:20]
+    return render(request, "ventas/panel_vendedor.html", {"productos": productos, "ventas": ventas})
