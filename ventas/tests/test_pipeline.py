@@ -6,7 +6,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import close_old_connections, transaction
+from django.db import connection, transaction
 from pypdf import PdfReader
 
 from myproject.testing import esperar
@@ -114,7 +114,7 @@ def _compradores_a_la_vez(producto_id, n):
         except services.StockInsuficiente as error:
             resultados.append(error)
         finally:
-            close_old_connections()
+            connection.close()
 
     hilos = [threading.Thread(target=comprar, args=(u,)) for u in compradores]
     for hilo in hilos:
