@@ -183,8 +183,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers report task events for Flower. The "sent" event is off: it would be one more
+# publish on the buyer's request for every task the checkout sends.
 CELERY_WORKER_SEND_TASK_EVENTS = True
-CELERY_TASK_SEND_SENT_EVENT = True
+CELERY_TASK_SEND_SENT_EVENT = False
 # On Redis an unacknowledged message comes back after this many seconds; every
 # countdown and ETA we use (retry backoff is capped at CELERY_MAX_RETRY_DELAY) stays
 # below it, or the message would be delivered twice while it waits.

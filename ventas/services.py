@@ -102,15 +102,14 @@ def _registrar_venta(*, comprador, producto: Producto, cantidad: int) -> Venta:
         mensaje=f"{comprador.get_username()} compró {cantidad} × {producto.nombre}",
         datos={"venta_id": venta.pk, "numero": venta.numero, "monto": str(venta.monto)},
     )
-    transaction.on_commit(partial(_despachar_trabajo_de_venta, venta.pk, producto.pk), robust=True)
+    transaction.on_commit(partial(_despachar_trabajo_de_venta, venta.pk), robust=True)
     return venta
 
 
-def _despachar_trabajo_de_venta(venta_id: int, producto_id: int) -> None:
+def _despachar_trabajo_de_venta(venta_id: int) -> None:
     from . import tasks
 
     tasks.procesar_venta_completa.delay(venta_id)
-    tasks.actualizar_inventario.delay(producto_id)
 
 
 @transaction.atomic

@@ -38,7 +38,16 @@ class CallbackTask(Task):
 
 @shared_task(bind=True, name="ventas.tasks.procesar_venta_completa")
 def procesar_venta_completa(self, venta_id: int):
-    """Run a sale's pipeline: PDF invoice, then the confirmation email with it attached."""
+    """Run a sale's pipeline: the stock check, then the chain PDF invoice → confirmation email.
+
+    The checkout sends this one message per sale (one publish on the buyer's request,
+    not two); the stock check is the same service ``actualizar_inventario`` runs.
+    """
+    producto_id = Venta.objects.filter(pk=venta_id).values_list("producto_id", flat=True).first()
+    if producto_id is None:
+        logger.warning("Venta %s no existe; nada que procesar", venta_id)
+        return None
+    services.revisar_stock(producto_id=producto_id)
     # Immutable signatures: each step takes the sale id, not the previous result.
     return self.replace(chain(generar_factura_pdf.si(venta_id), enviar_email_confirmacion.si(venta_id)))
 
