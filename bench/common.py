@@ -22,6 +22,7 @@ RESULTS = BASE_DIR / "bench" / "results"
 LOGS = BASE_DIR / "var" / "bench-logs"
 PYTHON = sys.executable
 CORES = os.cpu_count() or 1
+COLAS = "celery,emails,procesamiento_pesado,analytics"
 
 
 def progreso(mensaje: str) -> None:
@@ -130,6 +131,8 @@ class Pila:
                 "LOG_LEVEL": "WARNING",
             }
         )
+        if os.environ.get("CELERY_BROKER_URL") == "redis":  # the private Redis just started
+            os.environ["CELERY_BROKER_URL"] = os.environ["REDIS_URL"]
         os.environ.setdefault("DATABASE_URL", f"sqlite:///{self.tmp / 'bench.sqlite3'}")
         os.environ.pop("EMAIL_URL", None)
         subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=BASE_DIR, check=True)
@@ -154,12 +157,12 @@ class Pila:
         self.procesos.append(proceso)
         return proceso
 
-    def worker(self, *, colas: str = "celery,emails,procesamiento_pesado,analytics", concurrencia: int = 2, **env):
+    def worker(self, *, colas: str = COLAS, concurrencia: int = 2, extra: tuple[str, ...] = (), **env: str):
         from myproject.celery import app
 
         nodo = f"bench-{self.nombre}-{len(self.procesos)}@localhost"
         comando = [PYTHON, "-m", "celery", "-A", "myproject", "worker", "-l", "warning", "-n", nodo]
-        comando += ["-Q", colas, "-c", str(concurrencia), "--without-mingle", "--without-gossip"]
+        comando += ["-Q", colas, "-c", str(concurrencia), "--without-mingle", "--without-gossip", *extra]
         proceso = self.lanzar("worker", fijar_nucleo(0) + comando, **env)
         esperar(lambda: app.control.ping(destination=[nodo], timeout=0.5), "the worker", proceso)
         return proceso
