@@ -222,10 +222,17 @@ CELERY_QUEUE_NAMES = [queue.name for queue in CELERY_TASK_QUEUES]
 # Channels
 # ------------------------------------------------------------------------------
 # https://channels.readthedocs.io/en/stable/topics/channel_layers.html
+CHANNEL_LAYER_MAX_CONNECTIONS = env.int("CHANNEL_LAYER_MAX_CONNECTIONS", default=1000)
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 10},
+        # redis-py's asyncio pool allows 100 connections by default and raises past
+        # that; a burst of sellers connecting at once needs more (bench/alertas.py).
+        "CONFIG": {
+            "hosts": [{"address": REDIS_URL, "max_connections": CHANNEL_LAYER_MAX_CONNECTIONS}],
+            "capacity": 1500,
+            "expiry": 10,
+        },
     },
 }
 

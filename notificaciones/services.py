@@ -1,10 +1,12 @@
 """The one way anything in the shop tells a user something."""
 
+import asyncio
 import logging
+import os
+import threading
 from dataclasses import dataclass
 from functools import partial
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import Q
@@ -32,10 +34,40 @@ def notificar(*, usuario, tipo: str, titulo: str, mensaje: str = "", datos: dict
     return notificacion
 
 
+class _EnviadorDeGrupos:
+    """One event loop thread per process to which sync code hands its group_sends.
+
+    ``async_to_sync`` called from a plain thread (a Celery task, a command, a test)
+    builds an event loop per call, and channels_redis a Redis connection per loop:
+    several milliseconds on every notification (bench/alertas.py). A loop that lives
+    as long as the process keeps its connections. Started lazily, and again after a
+    fork (Celery's prefork children do not inherit the thread).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid: int | None = None
+
+    def enviar(self, grupo: str, evento: dict, timeout: float = 5) -> None:
+        layer = get_channel_layer()
+        if layer is not None:
+            asyncio.run_coroutine_threadsafe(layer.group_send(grupo, evento), self._bucle()).result(timeout)
+
+    def _bucle(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():
+                self._loop = asyncio.new_event_loop()
+                self._pid = os.getpid()
+                threading.Thread(target=self._loop.run_forever, name="notificaciones", daemon=True).start()
+            return self._loop
+
+
+_enviador = _EnviadorDeGrupos()
+
+
 def _enviar_al_grupo(usuario_id: int, evento: dict) -> None:
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(grupo_usuario(usuario_id), evento)
+    _enviador.enviar(grupo_usuario(usuario_id), evento)
 
 
 def _empujar(notificacion: Notificacion) -> None:
