@@ -13,7 +13,7 @@ $(error WORKERS must be "all" (default, one worker for every queue) or "split" (
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help install services setup run test lint clean
+.PHONY: help install services setup run test lint bench clean
 
 help: ## List the targets
 	@echo "Mi Tienda — make targets:"
@@ -57,6 +57,12 @@ test: install ## Run the test suite (PYTEST_ARGS=... to pass options; DATABASE_U
 
 lint: install ## Check style with ruff
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+bench: install ## Run the benchmarks in bench/ (real stack), print their tables, write bench/results/*.json
+	mkdir -p var
+	@for b in checkout pipeline alertas sockets $(wildcard bench/imagenes.py); do \
+		b=$$(basename $$b .py); echo "== bench.$$b =="; $(PY) -m bench.$$b || exit 1; \
+	done
 
 clean: ## Stop our redis-server, remove var/ and caches (keeps .venv)
 	if [ -x $(PY) ]; then $(PY) -m myproject.devservices stop-redis; fi
