@@ -125,10 +125,10 @@ def comprar(*, comprador, producto_id: int, cantidad: int) -> Venta:
 
 
 def carrito_abierto(usuario, *, crear: bool = False) -> CarritoCompra | None:
-    carrito = CarritoCompra.objects.filter(usuario=usuario, comprado=False).first()
-    if carrito is None and crear:
-        carrito, _ = CarritoCompra.objects.get_or_create(usuario=usuario, comprado=False)
-    return carrito
+    """Return the user's cart that is not bought yet, creating it when asked."""
+    if crear:
+        return CarritoCompra.objects.get_or_create(usuario=usuario, comprado=False)[0]
+    return CarritoCompra.objects.filter(usuario=usuario, comprado=False).first()
 
 
 @transaction.atomic
