@@ -43,7 +43,9 @@ class NotificacionesConsumer(AsyncWebsocketConsumer):
         # row that is both replayed and pushed is sent once (see notificacion_enviar).
         await self.channel_layer.group_add(self.grupo, self.channel_name)
         await self.accept()
-        resultado = await pendientes(usuario_id=self.usuario_id, despues_de=_entero(_query(self.scope).get("despues_de")))
+        resultado = await pendientes(
+            usuario_id=self.usuario_id, despues_de=_entero(_query(self.scope).get("despues_de"))
+        )
         self.repetidas = {mensaje["id"] for mensaje in resultado.mensajes}
         await self._enviar(
             {"type": "connection_established", "usuario": usuario.get_username(), "no_leidas": resultado.no_leidas}
