@@ -315,7 +315,6 @@
     pintarBotonSonido() {
       if (!this.botonSonido) return;
       const silencio = this.silenciado;
-      this.botonSonido.textContent = silencio ? "🔇" : "🔊";
       this.botonSonido.setAttribute("aria-pressed", silencio ? "true" : "false");
       this.botonSonido.setAttribute("aria-label", silencio ? "Activar sonido de avisos" : "Silenciar avisos");
       this.botonSonido.title = this.botonSonido.getAttribute("aria-label");
