@@ -163,8 +163,8 @@
     }
 
     marcarLeida(id) {
-      this.enviar({ action: "marcar_leida", notificacion_id: id });
-      this.quitarPopup(id);
+      // While offline the popup stays, so the click can be repeated once we are back.
+      if (this.enviar({ action: "marcar_leida", notificacion_id: id })) this.quitarPopup(id);
     }
 
     leerUltimoId() {
