@@ -1,5 +1,7 @@
 import pytest
+from channels.db import database_sync_to_async
 from channels.layers import channel_layers
+from django.db import connections
 
 from ventas.tests.factories import UsuarioFactory
 
@@ -20,3 +22,14 @@ def vendedor(transactional_db):
 @pytest.fixture
 def otro(transactional_db):
     return UsuarioFactory(username="otro_ws")
+
+
+@pytest.fixture
+async def cerrar_conexiones_de_hilos():
+    """Close the database connections the test opened in asgiref's worker thread.
+
+    ``database_sync_to_async`` runs the ORM in a long-lived thread; with CONN_MAX_AGE its
+    PostgreSQL connection would outlive the test and block dropping the test database.
+    """
+    yield
+    await database_sync_to_async(connections.close_all)()

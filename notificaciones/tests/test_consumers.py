@@ -14,7 +14,7 @@ from notificaciones import services
 from notificaciones.consumers import MAX_FRAME, NO_AUTENTICADO
 from notificaciones.models import Notificacion
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("cerrar_conexiones_de_hilos")]
 
 ORIGEN = b"http://127.0.0.1"
 

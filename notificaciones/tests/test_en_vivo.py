@@ -17,7 +17,7 @@ from notificaciones.models import Notificacion
 from ventas.models import Venta
 from ventas.tests.factories import ProductoFactory, UsuarioFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("cerrar_conexiones_de_hilos")]
 
 
 @pytest.fixture
