@@ -78,7 +78,8 @@ async def _compra_llega_al_vendedor(puerto_vendedor: int, puerto_compra: int, ti
         respuesta = await asyncio.to_thread(comprar_por_http, sesion, base, producto.pk, 2)
         assert respuesta.status_code == 302, respuesta.text[:500]
 
-        mensaje = await recibir(ws)
+        # Pushed on commit, before the buyer's response even returned: it is there at once.
+        mensaje = await recibir(ws, timeout=2)
         venta = await database_sync_to_async(Venta.objects.get)()
         assert respuesta.headers["Location"] == f"/ventas/{venta.pk}/"
         assert mensaje["type"] == "nueva_venta"

@@ -172,3 +172,85 @@ def test_el_vendedor_ve_cada_venta_en_vivo(celery_worker, daphne, servidor, tien
     assert dialogos == []
     ctx_vendedor.close()
     ctx_comprador.close()
+
+
+# Runs SistemaNotificaciones against a scripted fake WebSocket, with the clock and the
+# dice under control, and reports what it did.
+SIMULAR_CLIENTE = """
+() => {
+  const esperas = [];
+  const setTimeoutReal = window.setTimeout;
+  window.setTimeout = (fn, ms) => { esperas.push(ms); return 0; };
+  class FalsoSocket {
+    constructor(url) { FalsoSocket.urls.push(url); this.readyState = 0; this.oyentes = {}; this.enviados = [];
+                       FalsoSocket.ultimo = this; }
+    addEventListener(tipo, fn) { this.oyentes[tipo] = fn; }
+    emitir(tipo, datos) { if (tipo === "open") this.readyState = 1; if (tipo === "close") this.readyState = 3;
+                          this.oyentes[tipo](datos); }
+    send(texto) { this.enviados.push(JSON.parse(texto)); }
+    close() {}
+  }
+  FalsoSocket.urls = []; FalsoSocket.CONNECTING = 0; FalsoSocket.OPEN = 1;
+  window.WebSocket = FalsoSocket;
+  const guardado = {};
+  const almacen = { getItem: (k) => guardado[k] ?? null, setItem: (k, v) => { guardado[k] = v; } };
+  const sistema = new window.SistemaNotificaciones({ usuarioId: 7, url: "ws://tienda/ws/notificaciones/", almacen });
+
+  // Eight failed attempts with the dice at their maximum, then with them at zero.
+  Math.random = () => 0.999999;
+  sistema.conectar();
+  for (let i = 0; i < 8; i++) { FalsoSocket.ultimo.emitir("close"); sistema.conectar(); }
+  const techos = esperas.splice(0).map(Math.round);
+  Math.random = () => 0;
+  FalsoSocket.ultimo.emitir("close"); sistema.conectar();
+  const minimo = esperas.splice(0);
+  // A successful open resets the backoff.
+  Math.random = () => 0.999999;
+  FalsoSocket.ultimo.emitir("open");
+  FalsoSocket.ultimo.emitir("close"); sistema.conectar();
+  const trasAbrir = esperas.splice(0).map(Math.round);
+  window.setTimeout = setTimeoutReal;
+
+  // Messages: duplicates are dropped, the last id is remembered and used to resume.
+  const eventos = [];
+  window.addEventListener("mitienda:notificacion", (e) => eventos.push(e.detail.type + ":" + (e.detail.id ?? "")));
+  const socket = FalsoSocket.ultimo;
+  socket.emitir("open");
+  const venta = { type: "nueva_venta", id: 42, titulo: "<b>negritas</b>", mensaje: "<script>x()</script>",
+                  monto: "5.00" };
+  socket.emitir("message", { data: JSON.stringify({ type: "connection_established", no_leidas: 1 }) });
+  socket.emitir("message", { data: JSON.stringify(venta) });
+  socket.emitir("message", { data: JSON.stringify({ ...venta, replay: true }) });
+  socket.emitir("message", { data: "no es json" });
+  const popup = document.querySelector(".popup");
+  popup.click();
+  socket.emitir("close"); sistema.conectar();
+  return {
+    techos, minimo, trasAbrir, eventos,
+    urls: FalsoSocket.urls.slice(-2),
+    guardado,
+    popupHtml: popup.querySelector(".popup-titulo").innerHTML + "|" + popup.querySelector(".popup-mensaje").innerHTML,
+    enviados: socket.enviados,
+    scripts: document.querySelectorAll(".popups script, .popups b").length,
+  };
+}
+"""
+
+
+def test_el_cliente_reintenta_con_retroceso_y_retoma_donde_quedo(daphne, navegador):
+    _, puerto = daphne
+    pagina = navegador.new_page()
+    pagina.goto(f"http://127.0.0.1:{puerto}/accounts/login/")
+    pagina.add_script_tag(url=f"http://127.0.0.1:{puerto}/static/js/notificaciones.js")
+
+    r = pagina.evaluate(SIMULAR_CLIENTE)
+
+    assert r["techos"] == [500, 1000, 2000, 4000, 8000, 16000, 30000, 30000]
+    assert r["minimo"] == [0]
+    assert r["trasAbrir"] == [500]
+    assert r["eventos"] == ["connection_established:", "nueva_venta:42"]
+    assert r["urls"] == ["ws://tienda/ws/notificaciones/", "ws://tienda/ws/notificaciones/?despues_de=42"]
+    assert r["guardado"] == {"mitienda:notificaciones:ultimo:7": "42"}
+    assert r["popupHtml"] == "&lt;b&gt;negritas&lt;/b&gt;|&lt;script&gt;x()&lt;/script&gt;"
+    assert r["scripts"] == 0
+    assert {"action": "marcar_leida", "notificacion_id": 42} in r["enviados"]

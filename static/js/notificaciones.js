@@ -73,13 +73,17 @@
         }
         if (mensaje && typeof mensaje === "object") this.manejar(mensaje);
       });
-      socket.addEventListener("close", () => {
-        if (this.socket !== socket) return;
-        this.socket = null;
-        clearInterval(this.ping);
-        this.avisarConexion(false);
-        this.programarReconexion();
-      });
+      socket.addEventListener("close", () => this.perdida(socket));
+    }
+
+    // The socket closed or went silent: forget it and schedule the next attempt. A late
+    // "close" event of a socket already given up on is ignored.
+    perdida(socket) {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      clearInterval(this.ping);
+      this.avisarConexion(false);
+      this.programarReconexion();
     }
 
     // Exponential backoff with full jitter: a random wait in [0, min(cap, base·2^n)],
@@ -106,7 +110,11 @@
     latir() {
       if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return;
       if (!this.respondio) {
-        this.socket.close(); // nothing heard since the last ping: the link is dead
+        // Nothing heard since the last ping: the link is dead. A close handshake on a
+        // dead link can take minutes, so reconnect now instead of waiting for it.
+        const muerto = this.socket;
+        this.perdida(muerto);
+        muerto.close();
         return;
       }
       this.respondio = false;
