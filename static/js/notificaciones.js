@@ -263,8 +263,24 @@
 
       this.contenedor.prepend(popup);
       while (this.contenedor.children.length > MAX_POPUPS) this.contenedor.lastElementChild.remove();
-      setTimeout(() => popup.classList.add("saliendo"), POPUP_MS - 600);
-      setTimeout(() => popup.remove(), POPUP_MS);
+      this.programarSalida(popup);
+      // Hovering or focusing a popup keeps it on screen while the seller reads it.
+      const pausar = () => {
+        clearTimeout(popup._salida);
+        clearTimeout(popup._quitar);
+        popup.classList.remove("saliendo");
+      };
+      popup.addEventListener("mouseenter", pausar);
+      popup.addEventListener("focusin", pausar);
+      popup.addEventListener("mouseleave", () => this.programarSalida(popup));
+      popup.addEventListener("focusout", () => this.programarSalida(popup));
+    }
+
+    programarSalida(popup) {
+      clearTimeout(popup._salida);
+      clearTimeout(popup._quitar);
+      popup._salida = setTimeout(() => popup.classList.add("saliendo"), POPUP_MS - 600);
+      popup._quitar = setTimeout(() => popup.remove(), POPUP_MS);
     }
 
     quitarPopup(id) {
