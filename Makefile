@@ -13,7 +13,7 @@ $(error WORKERS must be "all" (default, one worker for every queue) or "split" (
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help install services setup run test lint bench clean
+.PHONY: help install services setup run test lint bench clean chromium
 
 help: ## List the targets
 	@echo "Mi Tienda — make targets:"
@@ -53,7 +53,19 @@ run: setup ## Run web, Celery worker(s), beat and Flower (WORKERS=split for one 
 
 test: install ## Run the test suite (PYTEST_ARGS=... to pass options; DATABASE_URL for PostgreSQL)
 	mkdir -p var
+	@$(MAKE) --no-print-directory chromium
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The browser tests drive Debian's chromium (Playwright cannot download its own here).
+chromium: ## Install Debian's chromium for the browser tests when missing (root only; else they skip)
+	@if [ -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		mkdir -p var; echo "Installing Debian chromium for the browser tests (log: var/apt-chromium.log)..."; \
+		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } >var/apt-chromium.log 2>&1 \
+			|| echo "Could not install chromium (see var/apt-chromium.log): the browser tests will be skipped."; \
+	else \
+		echo "chromium is missing and we are not root: the browser tests will be skipped. Install it with: sudo apt-get install chromium"; \
+	fi
 
 lint: install ## Check style with ruff
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

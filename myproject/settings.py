@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ventas.context_processors.tienda",
+                "notificaciones.context_processors.notificaciones",
             ],
         },
     },

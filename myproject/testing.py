@@ -183,3 +183,62 @@ def celery_worker(django_db_setup, django_db_blocker):
         proceso = iniciar_worker()
     yield proceso
     detener(proceso)
+
+
+# Live notifications: sessions, Daphne
+# ------------------------------------------------------------------------------
+
+
+def cookie_de_sesion(usuario) -> str:
+    """Log ``usuario`` in as a browser would (a session row) and return the Cookie header value."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    sesion = import_module(settings.SESSION_ENGINE).SessionStore()
+    sesion[SESSION_KEY] = str(usuario.pk)
+    sesion[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    sesion[HASH_SESSION_KEY] = usuario.get_session_auth_hash()
+    sesion.save()
+    return f"{settings.SESSION_COOKIE_NAME}={sesion.session_key}"
+
+
+def _responde_http(puerto: int) -> bool:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{puerto}/accounts/login/", timeout=1) as respuesta:
+            return respuesta.status < 600
+    except urllib.error.HTTPError:
+        return True  # it answered, even if unhappy
+    except OSError:
+        return False
+
+
+def iniciar_daphne(nombre: str = "daphne", puerto: int | None = None, **extra_env: str) -> tuple[subprocess.Popen, int]:
+    """Start a real Daphne process on ``puerto`` (a free one by default); wait until it answers HTTP."""
+    puerto = puerto or devservices.free_port()
+    comando = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(puerto), "myproject.asgi:application"]
+    proceso = lanzar(nombre, comando, **extra_env)
+    esperar(
+        lambda: proceso.poll() is not None or _responde_http(puerto),
+        timeout=30,
+        mensaje=f"Daphne {nombre} on port {puerto} to answer",
+    )
+    if proceso.poll() is not None:
+        pytest.fail(f"Daphne exited with {proceso.returncode}; see {LOG_DIR / nombre}.log")
+    return proceso, puerto
+
+
+@pytest.fixture(scope="session")
+def daphne(django_db_setup, django_db_blocker):
+    """A real Daphne process serving the project (HTTP and WebSockets) against the test database.
+
+    Yields ``(proceso, puerto)``; the base URL is ``http://127.0.0.1:<puerto>``.
+    """
+    with django_db_blocker.unblock():
+        proceso, puerto = iniciar_daphne("daphne")
+    yield proceso, puerto
+    detener(proceso)

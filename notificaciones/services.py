@@ -71,9 +71,10 @@ def _enviar_al_grupo(usuario_id: int, evento: dict) -> None:
 
 
 def _empujar(notificacion: Notificacion) -> None:
-    _enviar_al_grupo(
-        notificacion.usuario_id, {"type": "notificacion.enviar", "notificacion": notificacion.como_mensaje()}
-    )
+    # The count travels with the message, so every tab shows the same badge without
+    # guessing (another tab may have marked something read meanwhile).
+    mensaje = {**notificacion.como_mensaje(), "no_leidas": contar_no_leidas(usuario_id=notificacion.usuario_id)}
+    _enviar_al_grupo(notificacion.usuario_id, {"type": "notificacion.enviar", "notificacion": mensaje})
 
 
 @dataclass(frozen=True)
@@ -92,16 +93,22 @@ def pendientes(*, usuario_id: int, despues_de: int | None = None) -> Pendientes:
     than the last id it saw, oldest first, each once."""
     filtro = Q(leida=False)
     if despues_de is not None:
-        filtro |= Q(pk__gt=despues_de)
+        filtro |= Q(pk__gt=max(despues_de, 0))
     filas = Notificacion.objects.filter(filtro, usuario_id=usuario_id).order_by("-pk")[:MAX_REPLAY]
     return Pendientes(
-        mensajes=[fila.como_mensaje() for fila in reversed(filas)],
+        mensajes=[{**fila.como_mensaje(), "replay": True} for fila in reversed(filas)],
         no_leidas=contar_no_leidas(usuario_id=usuario_id),
     )
 
 
 def contar_no_leidas(*, usuario_id: int) -> int:
     return Notificacion.objects.filter(usuario_id=usuario_id, leida=False).count()
+
+
+def ultima_id(*, usuario_id: int) -> int:
+    """Return the id of the user's newest notification (0 if none): pages rendered now
+    already show everything up to it."""
+    return Notificacion.objects.filter(usuario_id=usuario_id).order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
 def marcar_leida(*, usuario_id: int, notificacion_id: int) -> bool:

@@ -100,7 +100,16 @@ def _registrar_venta(*, comprador, producto: Producto, cantidad: int) -> Venta:
         tipo="nueva_venta",
         titulo=f"Nueva venta: {producto.nombre}",
         mensaje=f"{comprador.get_username()} compró {cantidad} × {producto.nombre}",
-        datos={"venta_id": venta.pk, "numero": venta.numero, "monto": str(venta.monto)},
+        datos={
+            "venta_id": venta.pk,
+            "numero": venta.numero,
+            "monto": str(venta.monto),
+            # What the seller dashboard needs to add the row and update the stock live.
+            "producto_id": producto.pk,
+            "producto": producto.nombre,
+            "cantidad": cantidad,
+            "stock": producto.stock,
+        },
     )
     transaction.on_commit(partial(_despachar_trabajo_de_venta, venta.pk), robust=True)
     return venta

@@ -24,7 +24,15 @@ def test_comprar_descuenta_stock_y_registra_la_venta(comprador, producto):
     assert (movimiento.cantidad, movimiento.stock_resultante) == (-3, 7)
     aviso = Notificacion.objects.get(usuario=producto.vendedor)
     assert aviso.tipo == "nueva_venta"
-    assert aviso.datos == {"venta_id": venta.pk, "numero": venta.numero, "monto": "300.00"}
+    assert aviso.datos == {
+        "venta_id": venta.pk,
+        "numero": venta.numero,
+        "monto": "300.00",
+        "producto_id": producto.pk,
+        "producto": producto.nombre,
+        "cantidad": 3,
+        "stock": 7,
+    }
 
 
 @pytest.mark.parametrize("cantidad", [0, -1, 101])
