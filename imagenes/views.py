@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.views import View
 from django.views.decorators.http import require_POST
 
@@ -47,10 +48,9 @@ class SubirImagenView(LoginRequiredMixin, View):
         except ValueError:
             largo = 0
         if largo > settings.IMAGENES_MAX_BYTES + HOLGURA_MULTIPART:
-            # Refuse before Django reads (and spools to disk) the whole body.
-            form = SubirImagenForm()
-            form.add_error(None, "El archivo es demasiado grande.")
-            return render(request, self.plantilla, {"form": form}, status=413)
+            # Refuse before the multipart body is parsed and its file spooled to disk.
+            aviso = f"El archivo es demasiado grande; el máximo es {filesizeformat(settings.IMAGENES_MAX_BYTES)}."
+            return render(request, self.plantilla, {"form": SubirImagenForm(), "aviso": aviso}, status=413)
         form = SubirImagenForm(request.POST, request.FILES)
         if not form.is_valid():
             return render(request, self.plantilla, {"form": form}, status=400)
