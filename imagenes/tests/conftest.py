@@ -9,20 +9,27 @@ test asks for the worker. Backoff and read timeout are made small for the same r
 import os
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from myproject import devservices
 from ventas.tests.factories import ProductoFactory, UsuarioFactory
 
 PUERTO_MODERACION = devservices.free_port()
 URL_MODERACION = f"http://127.0.0.1:{PUERTO_MODERACION}/moderar"
-os.environ.setdefault("MODERATION_API_URL", URL_MODERACION)
-os.environ.setdefault("MODERATION_BACKOFF", "0.2")
-os.environ.setdefault("MODERATION_READ_TIMEOUT", "1")
+os.environ["MODERATION_API_URL"] = URL_MODERACION
+os.environ["MODERATION_BACKOFF"] = "0.2"
+os.environ["MODERATION_READ_TIMEOUT"] = "1"
 
 
 @pytest.fixture(scope="session")
-def httpserver_listen_address():
-    return ("127.0.0.1", PUERTO_MODERACION)
+def make_httpserver():
+    """pytest-httpserver's server, on the port the worker knows, threaded so a slow answer blocks nothing."""
+    servidor = HTTPServer(host="127.0.0.1", port=PUERTO_MODERACION, threaded=True)
+    servidor.start()
+    yield servidor
+    servidor.clear()
+    if servidor.is_running():
+        servidor.stop()
 
 
 @pytest.fixture
