@@ -44,6 +44,11 @@ ERRORES_PILLOW = (
 Fuente = bytes | str | BinaryIO | IO[bytes]
 
 
+def _formato(imagen: Image.Image) -> str:
+    """Return the format's name; multi-picture JPEGs from phones (MPO) are JPEGs."""
+    return "JPEG" if imagen.format == "MPO" else imagen.format or ""
+
+
 class ImagenInvalida(ValueError):
     """The file is not an image we accept; the message is fit to show the user."""
 
@@ -107,12 +112,12 @@ def validar(fuente: Fuente, *, max_pixeles: int = MAX_PIXELES) -> InfoImagen:
     """
     with _BombasComoErrores():
         imagen = _abrir(fuente, max_pixeles)
-        info = InfoImagen(imagen.format or "", imagen.size[0], imagen.size[1], imagen.mode)
+        info = InfoImagen(_formato(imagen), imagen.size[0], imagen.size[1], imagen.mode)
         try:
             imagen.verify()
             # verify() leaves the image unusable: open again for the decode.
             imagen = _abrir(fuente, max_pixeles)
-            if imagen.format == "JPEG":
+            if _formato(imagen) == "JPEG":
                 imagen.draft(None, (max(1, imagen.size[0] // 8), max(1, imagen.size[1] // 8)))
             imagen.load()
         except ImagenInvalida:
@@ -173,7 +178,7 @@ def decodificar(fuente: Fuente, *, lado: int, max_pixeles: int = MAX_PIXELES) ->
     with _BombasComoErrores():
         imagen = _abrir(fuente, max_pixeles)
         try:
-            if imagen.format == "JPEG":
+            if _formato(imagen) == "JPEG":
                 # DCT-domain scaling: a 12 MP photo wanted at 1080 decodes at 1/2 or 1/4.
                 imagen.draft(None, tamano_ajustado(*imagen.size, lado))
             icc = imagen.info.get("icc_profile") or None
@@ -267,7 +272,7 @@ def leer_metadatos(fuente: Fuente, *, max_pixeles: int = MAX_PIXELES) -> dict:
             if orientacion in _GIRO:
                 ancho, alto = alto, ancho
             datos: dict = {
-                "formato": imagen.format,
+                "formato": _formato(imagen),
                 "modo": imagen.mode,
                 "ancho": ancho,
                 "alto": alto,

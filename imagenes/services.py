@@ -262,3 +262,21 @@ def asignar_a_producto(*, imagen_id: int, producto_id: int, usuario) -> Producto
     if anterior and anterior != producto.imagen.name:
         transaction.on_commit(partial(default_storage.delete, anterior), robust=True)
     return producto
+
+
+@transaction.atomic
+def eliminar_imagen(*, imagen_id: int, usuario) -> None:
+    """Delete one of the user's images and, once that commits, its files.
+
+    A product that uses it keeps its own copy. A chord still running finds the row gone
+    and stops.
+    """
+    imagen = ImagenUsuario.objects.get(pk=imagen_id, usuario=usuario)
+    nombres = [campo.name for campo in (imagen.archivo_original, *map(imagen.archivo, VERSIONES)) if campo]
+    imagen.delete()
+    transaction.on_commit(partial(_borrar_archivos, nombres), robust=True)
+
+
+def _borrar_archivos(nombres: list[str]) -> None:
+    for nombre in nombres:
+        default_storage.delete(nombre)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:imagen_id>/estado/", views.estado, name="estado"),
     path("<int:imagen_id>/<str:version>.jpg", views.archivo, name="archivo"),
     path("<int:imagen_id>/asignar/", views.asignar_a_producto, name="asignar"),
+    path("<int:imagen_id>/eliminar/", views.eliminar, name="eliminar"),
 ]

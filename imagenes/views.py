@@ -138,3 +138,14 @@ def asignar_a_producto(request, imagen_id: int):
         return redirect(imagen)
     messages.success(request, f"La imagen ahora es la foto de «{producto.nombre}».")
     return redirect(producto)
+
+
+@require_POST
+@login_required
+def eliminar(request, imagen_id: int):
+    try:
+        services.eliminar_imagen(imagen_id=imagen_id, usuario=request.user)
+    except ImagenUsuario.DoesNotExist:
+        raise Http404("Esa imagen no existe.") from None
+    messages.success(request, "Imagen eliminada.")
+    return redirect("imagenes:galeria")

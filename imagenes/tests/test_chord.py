@@ -10,7 +10,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 from PIL import Image
 from werkzeug import Response
@@ -84,6 +84,8 @@ async def test_subir_procesar_y_avisar_por_websocket(celery_worker, httpserver, 
 
     estado = (await sync_to_async(cliente.get)(f"/imagenes/{imagen.pk}/estado/")).json()
     assert estado["terminada"] and estado["versiones"]["large"] == f"/imagenes/{imagen.pk}/large.jpg"
+    # The ORM ran in asgiref's executor thread; close its connection so the test DB can be dropped.
+    await sync_to_async(connections.close_all)()
 
 
 def _imagen_cruda(usuaria, datos: bytes, nombre: str = "original.jpg") -> ImagenUsuario:

@@ -146,3 +146,11 @@ def test_un_archivo_venenoso_no_llega_a_las_versiones():
     for malo in (g.jpeg_truncado(), g.png_y_html(), g.bomba_png()):
         with pytest.raises(processing.ImagenInvalida):
             processing.generar_versiones(malo)
+
+
+def test_un_jpeg_multiimagen_de_telefono_cuenta_como_jpeg():
+    salida = io.BytesIO()
+    g.foto(800, 600).save(salida, "MPO", save_all=True, append_images=[g.foto(800, 600)])
+    assert processing.validar(salida.getvalue()).formato == "JPEG"
+    assert processing.leer_metadatos(salida.getvalue())["formato"] == "JPEG"
+    assert abrir(processing.generar_versiones(salida.getvalue())["medium"]).size == (640, 480)

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from imagenes import services
 from imagenes.models import ImagenUsuario
@@ -103,7 +104,7 @@ def _lista(usuaria) -> ImagenUsuario:
     return ImagenUsuario.objects.get(pk=imagen.pk)
 
 
-def test_las_versiones_solo_las_ve_su_duena(cliente, usuaria, client):
+def test_las_versiones_solo_las_ve_su_duena(cliente, usuaria):
     imagen = _lista(usuaria)
 
     respuesta = cliente.get(f"/imagenes/{imagen.pk}/thumbnail.jpg")
@@ -115,9 +116,10 @@ def test_las_versiones_solo_las_ve_su_duena(cliente, usuaria, client):
     assert estado["metadatos"]["camara_modelo"] == "EOS 80D" and "gps" not in repr(estado).lower()
     assert "Lista" in cliente.get("/imagenes/").content.decode()
 
-    client.force_login(UsuarioFactory(username="curioso"))
+    curioso = Client()
+    curioso.force_login(UsuarioFactory(username="curioso"))
     for url in ("", "estado/", "thumbnail.jpg", "large.jpg"):
-        assert client.get(f"/imagenes/{imagen.pk}/{url}").status_code == 404
+        assert curioso.get(f"/imagenes/{imagen.pk}/{url}").status_code == 404
 
 
 def test_una_vendedora_pone_la_imagen_en_su_producto_y_el_catalogo_la_muestra(cliente, usuaria, producto_propio):
@@ -148,3 +150,23 @@ def test_una_imagen_en_revision_no_se_puede_poner_en_un_producto(cliente, usuari
     assert "Solo se puede usar una imagen lista" in respuesta.content.decode()
     producto_propio.refresh_from_db()
     assert not producto_propio.imagen
+
+
+def test_eliminar_borra_la_fila_y_sus_archivos_pero_no_la_copia_del_producto(
+    cliente, usuaria, producto_propio, django_capture_on_commit_callbacks
+):
+    imagen = _lista(usuaria)
+    cliente.post(f"/imagenes/{imagen.pk}/asignar/", {"producto": producto_propio.pk})
+    archivos = [imagen.archivo_original.name, *(imagen.archivo(v).name for v in ("thumbnail", "medium", "large"))]
+
+    ajena = Client()
+    ajena.force_login(UsuarioFactory(username="ajena"))
+    assert ajena.post(f"/imagenes/{imagen.pk}/eliminar/").status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        respuesta = cliente.post(f"/imagenes/{imagen.pk}/eliminar/")
+
+    assert respuesta.status_code == 302 and respuesta["Location"] == "/imagenes/"
+    assert not ImagenUsuario.objects.exists()
+    assert not any((Path(settings.MEDIA_ROOT) / nombre).exists() for nombre in archivos)
+    producto_propio.refresh_from_db()
+    assert (Path(settings.MEDIA_ROOT) / producto_propio.imagen.name).exists()
