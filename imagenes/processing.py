@@ -94,7 +94,11 @@ def _mensaje_pixeles(max_pixeles: int, ancho: int | None = None, alto: int | Non
 
 
 class _BombasComoErrores(warnings.catch_warnings):
-    """Turn Pillow's DecompressionBombWarning into an exception inside the block."""
+    """Turn Pillow's DecompressionBombWarning into an exception inside the block.
+
+    (Warning filters are process-wide; if two threads race here one may only warn, but
+    our own pixel limit, checked first, is below Pillow's warning threshold anyway.)
+    """
 
     def __enter__(self):
         resultado = super().__enter__()

@@ -65,6 +65,7 @@ def test_subir_y_ver_la_miniatura_sin_recargar(servidor, httpserver, cliente, tm
         pagina.wait_for_function("document.getElementById('imagen-estado').textContent === 'Lista'", timeout=30_000)
         pagina.locator("img[data-version=thumbnail]").wait_for(state="visible")
         assert pagina.evaluate("window.__sinRecargar") is True  # same document: it switched by itself
+        pagina.wait_for_function("document.querySelector('img[data-version=thumbnail]').naturalWidth > 0")
         assert pagina.evaluate("document.querySelector('img[data-version=thumbnail]').naturalWidth") == 150
         assert "Canon EOS 80D" in pagina.text_content("#imagen-metadatos")
         assert "Contenido seguro" in pagina.text_content("#imagen-moderacion")
