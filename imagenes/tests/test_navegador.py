@@ -53,6 +53,11 @@ def test_subir_y_ver_la_miniatura_sin_recargar(servidor, httpserver, cliente, tm
         )
         contexto = navegador.new_context()
         contexto.add_cookies([{"name": "sessionid", "value": cliente.cookies["sessionid"].value, "url": servidor}])
+        # Count the page's status fetches, to see the notification event trigger one.
+        contexto.add_init_script(
+            "window.__estados = 0; const f = window.fetch;"
+            "window.fetch = (...a) => { if (String(a[0]).includes('/estado/')) window.__estados++; return f(...a); };"
+        )
         pagina = contexto.new_page()
         pagina.goto(f"{servidor}/imagenes/subir/")
         pagina.set_input_files("input[type=file]", str(foto))
@@ -69,6 +74,16 @@ def test_subir_y_ver_la_miniatura_sin_recargar(servidor, httpserver, cliente, tm
         assert pagina.evaluate("document.querySelector('img[data-version=thumbnail]').naturalWidth") == 150
         assert "Canon EOS 80D" in pagina.text_content("#imagen-metadatos")
         assert "Contenido seguro" in pagina.text_content("#imagen-moderacion")
+
+        # Polling has stopped; the notifications client's window event makes the page fetch again,
+        # but only for this image.
+        imagen_id = pagina.get_attribute("#imagen", "data-imagen-id")
+        antes = pagina.evaluate("window.__estados")
+        evento = "d => window.dispatchEvent(new CustomEvent('mitienda:notificacion', {detail: d}))"
+        pagina.evaluate(evento, {"type": "imagen_procesada", "imagen_id": int(imagen_id) + 1000})
+        pagina.evaluate(evento, {"type": "imagen_procesada", "imagen_id": int(imagen_id)})
+        # fetch() runs synchronously inside the listener: a fetch for the other id would already count.
+        pagina.wait_for_function(f"window.__estados === {antes + 1}", timeout=5_000)
         navegador.close()
 
 

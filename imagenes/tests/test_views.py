@@ -68,7 +68,8 @@ def test_una_subida_demasiado_pesada_se_rechaza(cliente, media_limpia, settings)
     assert ImagenUsuario.objects.count() == 0
 
 
-def test_una_imagen_buena_se_guarda_en_privado_y_vuelve_al_detalle(cliente, usuaria):
+def test_una_imagen_buena_se_guarda_en_privado_y_vuelve_al_detalle(cliente, usuaria, settings):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024  # take the spooled-to-disk path big uploads take
     respuesta = subir(cliente, g.jpeg_con_gps(), nombre="../../etc/passwd.png", descripcion="Atardecer")
 
     imagen = ImagenUsuario.objects.get()
@@ -78,6 +79,8 @@ def test_una_imagen_buena_se_guarda_en_privado_y_vuelve_al_detalle(cliente, usua
     # Named by content type and a random id, under the user's private folder.
     assert imagen.archivo_original.name.startswith(f"imagenes/originales/{usuaria.pk}/")
     assert imagen.archivo_original.name.endswith(".jpg") and "passwd" not in imagen.archivo_original.name
+    with imagen.archivo_original.open("rb") as guardado:
+        assert guardado.read() == g.jpeg_con_gps()  # stored whole, from the first byte
     pagina = cliente.get(respuesta["Location"])
     assert "Procesando" in pagina.content.decode()
     assert cliente.get(f"/media/{imagen.archivo_original.name}").status_code == 404
