@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "ventas",
     "notificaciones",
+    "imagenes",
 ]
 
 MIDDLEWARE = [
@@ -241,6 +242,23 @@ CHANNEL_LAYERS = {
 # ------------------------------------------------------------------------------
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo12345")
 MAX_CANTIDAD_POR_COMPRA = 100
+
+# Images
+# ------------------------------------------------------------------------------
+# Uploads are checked before Pillow decodes them (see imagenes/processing.py).
+IMAGENES_MAX_BYTES = env.int("IMAGENES_MAX_BYTES", default=20 * 1024 * 1024)
+IMAGENES_MAX_PIXELS = env.int("IMAGENES_MAX_PIXELS", default=40_000_000)
+# An image still "procesando" after this many minutes is failed by the sweep task.
+IMAGENES_MINUTOS_ATASCADA = env.int("IMAGENES_MINUTOS_ATASCADA", default=10)
+# Moderation service (docs/imagenes.md). Unset: every image is held for human review.
+MODERATION_API_URL = env("MODERATION_API_URL", default="")
+MODERATION_API_TOKEN = env("MODERATION_API_TOKEN", default="")
+MODERATION_CONNECT_TIMEOUT = env.float("MODERATION_CONNECT_TIMEOUT", default=3.05)
+MODERATION_READ_TIMEOUT = env.float("MODERATION_READ_TIMEOUT", default=10.0)
+# Retry n waits about BACKOFF * 2**n seconds, with ±50 % jitter.
+MODERATION_BACKOFF = env.float("MODERATION_BACKOFF", default=2.0)
+# "Safe" below this confidence is not trusted: the image goes to human review.
+MODERATION_CONFIANZA_MINIMA = env.float("MODERATION_CONFIANZA_MINIMA", default=0.8)
 
 # Logging
 # ------------------------------------------------------------------------------
