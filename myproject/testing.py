@@ -121,6 +121,12 @@ def _correo_por_smtp(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 
+@pytest.fixture(autouse=True)
+def _hash_rapido(settings):
+    """Hash test passwords cheaply: PBKDF2 costs most of a second per user on these machines."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def buzon() -> BuzonSMTP:
     """The SMTP server's inbox, emptied for each test."""

@@ -41,12 +41,6 @@ def ajustes_moderacion(settings):
     return settings
 
 
-@pytest.fixture(autouse=True)
-def _hash_rapido(settings):
-    """Hash test passwords cheaply (PBKDF2 costs about a second per user on this machine)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def usuaria(db):
     return UsuarioFactory(username="fotografa")
