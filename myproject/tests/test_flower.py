@@ -37,6 +37,8 @@ def test_flower_lista_el_worker_y_pide_credenciales(celery_worker):
         assert requests.get(f"{url}/api/workers", timeout=5).status_code == 401
         assert requests.get(f"{url}/", auth=("ops", "otra"), timeout=5).status_code == 401
         assert requests.get(f"{url}/", auth=("ops", "s3creta"), timeout=5).status_code == 200
+        # What compose's healthcheck probes, without credentials.
+        assert requests.get(f"{url}/healthcheck", timeout=5).text == "OK"
     finally:
         detener(flower)
 

@@ -1,7 +1,9 @@
 """The Beat jobs: their schedules in the database and what each one does to seeded data."""
 
 import csv
+import importlib
 import io
+import sys
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -9,9 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db.models import Count, Sum
 from django.utils import timezone
-from django_celery_beat.models import PeriodicTask
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from myproject.celery import app
+from myproject.testing import detener, esperar, lanzar
 from ventas import graficas, reports, services
 from ventas.models import CarritoCompra, EnvioEmail, EstadisticaVentas, ItemCarrito, Venta
 
@@ -46,7 +49,13 @@ def _venta(producto, comprador, cantidad: int, cuando: datetime, estado=Venta.Es
 
 
 @pytest.mark.django_db
-def test_los_horarios_estan_en_la_base_y_las_tareas_existen():
+def test_la_migracion_crea_los_horarios_y_respeta_los_editados():
+    from django.apps import apps
+
+    migracion = importlib.import_module("ventas.migrations.0003_tareas_periodicas")
+    # Start from what the migration leaves (a transactional test may have flushed it since).
+    PeriodicTask.objects.all().delete()
+    migracion.crear_tareas(apps, None)
     tareas = {t.task: t for t in PeriodicTask.objects.select_related("crontab", "interval")}
 
     reporte = tareas["ventas.tasks.generar_reporte_diario"]
@@ -56,13 +65,38 @@ def test_los_horarios_estan_en_la_base_y_las_tareas_existen():
     assert (carritos.interval.every, carritos.interval.period) == (2, "hours")
     stats = tareas["ventas.tasks.actualizar_estadisticas"]
     assert (stats.interval.every, stats.interval.period) == (5, "minutes")
-    assert all(t.enabled for t in tareas.values())
+    assert all(t.enabled for t in tareas.values()) and len(tareas) == 3
+
+    # Ops changed the report's hour in the admin; running the migration again keeps it.
+    reporte.crontab = CrontabSchedule.objects.create(minute="30", hour="7", timezone="America/Mexico_City")
+    reporte.save()
+    migracion.crear_tareas(apps, None)
+    assert PeriodicTask.objects.count() == 3
+    assert PeriodicTask.objects.get(pk=reporte.pk).crontab.hour == "7"
 
     app.loader.import_default_modules()
     for nombre in [*tareas, "ventas.tasks.enviar_recordatorio_carrito"]:
         assert nombre in app.tasks, nombre
     assert app.amqp.router.route({}, "ventas.tasks.actualizar_estadisticas")["queue"].name == "analytics"
     assert app.amqp.router.route({}, "ventas.tasks.enviar_recordatorio_carrito")["queue"].name == "emails"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_beat_lanza_las_tareas_de_la_base(celery_worker):
+    cada_segundo = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.SECONDS)
+    PeriodicTask.objects.create(
+        name="estadísticas (prueba)",
+        task="ventas.tasks.actualizar_estadisticas",
+        interval=cada_segundo,
+        last_run_at=timezone.now() - timedelta(hours=1),
+    )
+    comando = [sys.executable, "-m", "celery", "-A", "myproject", "beat", "-l", "info"]
+    beat = lanzar("beat", [*comando, "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler", "--pidfile="])
+    try:
+        esperar(reports.estadisticas_actuales, timeout=40, mensaje="beat to send the stats refresh")
+    finally:
+        detener(beat)
+    assert PeriodicTask.objects.get(name="estadísticas (prueba)").total_run_count >= 1
 
 
 # Daily report
@@ -285,7 +319,6 @@ def test_la_grafica_escapa_sus_textos():
 
 @pytest.mark.django_db(transaction=True)
 def test_las_tareas_periodicas_en_un_worker_real(celery_worker, buzon, settings):
-    from myproject.testing import esperar
     from ventas import tasks
 
     carrito = _carrito(UsuarioFactory(username="olvidadiza"), timedelta(days=8))
