@@ -58,3 +58,21 @@ def test_flower_no_arranca_en_produccion_sin_credenciales(auth, mensaje):
     )
     assert resultado.returncode != 0
     assert mensaje in resultado.stderr
+
+
+def test_las_tareas_no_llevan_datos_personales_en_sus_argumentos():
+    """Flower and the broker show task arguments: ours pass ids, never emails or names.
+
+    A task that must carry personal data has to be sent with argsrepr/kwargsrepr hiding it.
+    """
+    import inspect
+
+    from myproject.celery import app
+
+    app.loader.import_default_modules()
+    sospechosos = ("email", "correo", "nombre", "usuario", "direccion", "telefono", "password")
+    for nombre, tarea in app.tasks.items():
+        if nombre.startswith("celery."):
+            continue
+        for parametro in inspect.signature(tarea.run).parameters:
+            assert not any(p in parametro.lower() for p in sospechosos), f"{nombre}({parametro})"
