@@ -144,18 +144,9 @@ def panel_vendedor(request):
     productos = request.user.productos.filter(activo=True)
     ventas = selectors.ventas_visibles(request.user).filter(vendedor=request.user)[:20]
     estadisticas, calculadas = reports.estadisticas_de_vendedor(request.user.pk)
-    return render(
-        request,
-        "ventas/panel_vendedor.html",
-        {
-            "productos": productos,
-            "ventas": ventas,
-            "estadisticas": estadisticas,
-            "estadisticas_calculadas": calculadas,
-            "grafica": estadisticas
-            and reports.grafica_ingresos(estadisticas["por_dia"], titulo="Tus ingresos por día (30 días)"),
-        },
-    )
+    grafica = estadisticas and reports.grafica_ingresos(estadisticas["por_dia"], titulo="Tus ingresos por día")
+    contexto = {"estadisticas": estadisticas, "estadisticas_calculadas": calculadas, "grafica": grafica}
+    return render(request, "ventas/panel_vendedor.html", {"productos": productos, "ventas": ventas, **contexto})
 
 
 @login_required

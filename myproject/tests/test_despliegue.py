@@ -8,7 +8,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -147,4 +146,3 @@ def test_el_entorno_de_produccion_documentado_pasa_check_deploy():
 def test_el_dockerignore_deja_fuera_el_estado_local():
     ignorado = set((BASE_DIR / ".dockerignore").read_text().split())
     assert {".venv", "var", ".env", ".git"} <= ignorado
-    assert Path(BASE_DIR / "requirements.txt").exists()
