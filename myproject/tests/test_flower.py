@@ -13,13 +13,11 @@ from myproject.testing import BASE_DIR, detener, esperar, lanzar
 
 @pytest.mark.django_db(transaction=True)
 def test_flower_lista_el_worker_y_pide_credenciales(celery_worker):
-    from myproject.celery import app
-
-    [nodo] = [nombre for respuesta in app.control.ping(timeout=2) for nombre in respuesta]
+    nodo = f"worker-{os.getpid()}@localhost"  # the session worker (testing.iniciar_worker)
     puerto = devservices.free_port()
     flower = lanzar(
         "flower",
-        [sys.executable, "-m", "myproject.flower", f"--port={puerto}", "--address=127.0.0.1"],
+        [sys.executable, "-m", "myproject.flower", f"--port={puerto}", "--address=127.0.0.1", "--inspect_timeout=5000"],
         FLOWER_BASIC_AUTH="ops:s3creta",
     )
     url = f"http://127.0.0.1:{puerto}"
@@ -27,7 +25,8 @@ def test_flower_lista_el_worker_y_pide_credenciales(celery_worker):
 
         def trabajadores():
             try:
-                respuesta = requests.get(f"{url}/api/workers", auth=("ops", "s3creta"), timeout=5)
+                # refresh=1: ask the workers now, not Flower's cache (a loaded machine may miss its first inspect).
+                respuesta = requests.get(f"{url}/api/workers?refresh=1", auth=("ops", "s3creta"), timeout=15)
             except requests.ConnectionError:
                 return None
             return respuesta.status_code == 200 and nodo in respuesta.json() and respuesta.json()
