@@ -81,6 +81,19 @@ def profundidad(conexion, cola: str) -> int:
     return conexion.default_channel.queue_declare(queue=cola, passive=True).message_count
 
 
+def esperar_colas(conexion, **esperadas: int) -> None:
+    """Wait until each named queue holds that many ready messages.
+
+    Publishing is asynchronous and this connection is not the publisher's, so a
+    message just sent may take a moment to show in the queue.
+    """
+    esperar(
+        lambda: all(profundidad(conexion, cola) == n for cola, n in esperadas.items()),
+        timeout=10,
+        mensaje=f"queue depths {esperadas}",
+    )
+
+
 def tareas_en(conexion, cola: str) -> list[str]:
     """Take every ready message out of a queue and return their task names."""
     nombres = []
@@ -93,7 +106,7 @@ def test_un_worker_de_emails_solo_recibe_tareas_de_email(rabbitmq, rabbit, conex
     email = rabbit.send_task("ventas.tasks.enviar_email_confirmacion", (0,))
     pesada = rabbit.send_task("ventas.tasks.generar_factura_pdf", (0,))
     general = rabbit.send_task("ventas.tasks.actualizar_inventario", (0,))
-    assert [profundidad(conexion, c) for c in ("emails", "procesamiento_pesado", "celery")] == [1, 1, 1]
+    esperar_colas(conexion, emails=1, procesamiento_pesado=1, celery=1)
 
     worker = iniciar_worker("rabbit-emails", colas="emails", concurrencia=1, CELERY_BROKER_URL=rabbitmq)
     try:
@@ -128,8 +141,7 @@ def test_las_tareas_de_una_venta_van_a_las_colas_de_sus_rutas(rabbitmq, conexion
         timeout=60,
     )
     # No worker yet: the sale's two tasks wait in the default queue.
-    assert profundidad(conexion, "celery") == 2
-    assert [profundidad(conexion, c) for c in ("emails", "procesamiento_pesado", "analytics")] == [0, 0, 0]
+    esperar_colas(conexion, celery=2, emails=0, procesamiento_pesado=0, analytics=0)
 
     # A worker on `celery` only runs them; what they start goes where the routes say and waits there.
     worker = iniciar_worker("rabbit-general", colas="celery", concurrencia=1, CELERY_BROKER_URL=rabbitmq)
@@ -150,7 +162,7 @@ def test_una_tarea_de_mayor_prioridad_adelanta_a_las_encoladas(rabbitmq, rabbit,
     # Five at the default priority (5), then an urgent one.
     normales = [rabbit.send_task("ventas.tasks.actualizar_inventario", (0,)) for _ in range(5)]
     urgente = rabbit.send_task("ventas.tasks.actualizar_inventario", (0,), priority=9)
-    assert profundidad(conexion, "celery") == 6
+    esperar_colas(conexion, celery=6)
 
     worker = iniciar_worker("rabbit-prioridad", colas="celery", concurrencia=1, CELERY_BROKER_URL=rabbitmq)
     try:
