@@ -159,6 +159,21 @@ def lanzar(nombre: str, comando: list[str], **extra_env: str) -> subprocess.Pope
     return proceso
 
 
+def app_de_celery(broker_url: str):
+    """Return a Celery app configured like the project's but on another broker (e.g. RabbitMQ).
+
+    The project's app read CELERY_BROKER_URL at import; this one sends tasks (by name,
+    with the same routes), controls workers and reads results (same backend) there.
+    Close it when done.
+    """
+    from celery import Celery
+
+    otra = Celery("myproject", set_as_current=False)
+    otra.config_from_object("django.conf:settings", namespace="CELERY")
+    otra.conf.broker_url = broker_url
+    return otra
+
+
 def iniciar_worker(nombre: str = "worker", colas: str = QUEUES, concurrencia: int = 2, **extra_env: str):
     """Start a real Celery worker process and wait until it answers a ping."""
     from myproject.celery import app
@@ -169,11 +184,15 @@ def iniciar_worker(nombre: str = "worker", colas: str = QUEUES, concurrencia: in
         "-Q", colas, "-c", str(concurrencia), "--without-mingle", "--without-gossip",
     ]  # fmt: skip
     proceso = lanzar(nombre, comando, **extra_env)
+    # A worker on another broker (CELERY_BROKER_URL in extra_env) is pinged through that broker.
+    control = app_de_celery(extra_env["CELERY_BROKER_URL"]) if "CELERY_BROKER_URL" in extra_env else app
     esperar(
-        lambda: proceso.poll() is not None or app.control.ping(destination=[nodo], timeout=0.5),
+        lambda: proceso.poll() is not None or control.control.ping(destination=[nodo], timeout=0.5),
         timeout=60,
         mensaje=f"worker {nodo} to answer",
     )
+    if control is not app:
+        control.close()
     if proceso.poll() is not None:
         pytest.fail(f"Celery worker exited with {proceso.returncode}; see {LOG_DIR / nombre}.log")
     return proceso

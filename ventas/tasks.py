@@ -5,12 +5,13 @@ services they call make each effect happen once.
 """
 
 import logging
+from datetime import date
 from smtplib import SMTPException
 
 from celery import Task, chain, shared_task
 from django.conf import settings
 
-from . import services
+from . import reports, services
 from .models import Producto, Venta
 
 logger = logging.getLogger(__name__)
@@ -85,3 +86,29 @@ def notificar_stock_bajo(producto_id: int, cruce: int) -> bool:
         return services.enviar_aviso_stock_bajo(producto_id=producto_id, cruce=cruce)
     except Producto.DoesNotExist:
         return False
+
+
+# Periodic jobs (Celery Beat, see ventas/migrations/0003_tareas_periodicas.py)
+# ------------------------------------------------------------------------------
+
+
+@shared_task(name="ventas.tasks.generar_reporte_diario", base=CallbackTask, **REINTENTO_EMAIL)
+def generar_reporte_diario(fecha: str | None = None) -> bool:
+    """Email yesterday's sales report (or that of ``fecha``, ISO date, for a re-run from the admin)."""
+    return reports.enviar_reporte_diario(fecha=date.fromisoformat(fecha) if fecha else None)
+
+
+@shared_task(name="ventas.tasks.limpiar_carritos_abandonados", base=CallbackTask)
+def limpiar_carritos_abandonados() -> dict[str, int]:
+    return services.limpiar_carritos_abandonados()
+
+
+@shared_task(name="ventas.tasks.enviar_recordatorio_carrito", base=CallbackTask, **REINTENTO_EMAIL)
+def enviar_recordatorio_carrito(carrito_id: int) -> bool:
+    return services.enviar_recordatorio_carrito(carrito_id=carrito_id)
+
+
+@shared_task(name="ventas.tasks.actualizar_estadisticas", base=CallbackTask)
+def actualizar_estadisticas() -> str:
+    """Refresh the sales statistics snapshot (routed to the ``analytics`` queue)."""
+    return reports.actualizar_estadisticas().calculado.isoformat()

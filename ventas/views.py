@@ -140,6 +140,14 @@ def comprar_carrito(request):
 
 
 @login_required
+def estadisticas(request):
+    """Show staff the latest sales statistics (a snapshot Beat refreshes every 5 minutes)."""
+    if not request.user.is_staff:
+        raise PermissionDenied("Solo el personal ve las estadísticas.")
+    return render(request, "ventas/estadisticas.html")
+
+
+@login_required
 def panel_vendedor(request):
     if not selectors.es_vendedor(request.user):
         raise PermissionDenied("Solo los vendedores tienen panel.")
