@@ -121,9 +121,12 @@ def _correo_por_smtp(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 
-@pytest.fixture(autouse=True)
-def _hash_rapido(settings):
-    """Hash test passwords cheaply: PBKDF2 costs most of a second per user on these machines."""
+def usar_hash_rapido(settings) -> None:
+    """Hash test passwords cheaply: PBKDF2 costs most of a second per user on these machines.
+
+    Only for tests that never log in through a server process (Daphne checks passwords
+    with the production hashers), so each app's conftest opts in.
+    """
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

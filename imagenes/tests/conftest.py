@@ -12,6 +12,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from myproject import devservices
+from myproject.testing import usar_hash_rapido
 from ventas.tests.factories import ProductoFactory, UsuarioFactory
 
 PUERTO_MODERACION = devservices.free_port()
@@ -55,3 +56,8 @@ def cliente(client, usuaria):
 @pytest.fixture
 def producto_propio(usuaria):
     return ProductoFactory(vendedor=usuaria, nombre="Taza con foto")
+
+
+@pytest.fixture(autouse=True)
+def _hash_rapido(settings):
+    usar_hash_rapido(settings)

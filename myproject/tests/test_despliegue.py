@@ -25,7 +25,7 @@ SERVICIOS = {
     "postgres",
     "rabbitmq",
 }
-DOCS = [BASE_DIR / "docs" / "operaciones.md", BASE_DIR / "README.md"]
+DOCS = [BASE_DIR / "README.md"]
 
 
 def _compose() -> list[str] | None:

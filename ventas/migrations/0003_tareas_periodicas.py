@@ -1,14 +1,8 @@
-"""Create the shop's periodic tasks for django-celery-beat's DatabaseScheduler.
-
-They live in the database so ops can change times, pause or run them from the
-admin (Periodic tasks). Existing rows with the same name are left as they are, so
-an edited schedule survives a re-run of the migrations.
-"""
+"""Create the shop's periodic tasks for django-celery-beat's DatabaseScheduler (see myproject/beat.py)."""
 
 from django.db import migrations
-from django.utils import timezone
 
-ZONA = "America/Mexico_City"
+from myproject.beat import desprogramar, programar
 
 TAREAS = [
     {
@@ -36,32 +30,11 @@ TAREAS = [
 
 
 def crear_tareas(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
-    for tarea in TAREAS:
-        if PeriodicTask.objects.filter(name=tarea["name"]).exists():
-            continue
-        horario = {}
-        if "crontab" in tarea:
-            horario["crontab"], _ = CrontabSchedule.objects.get_or_create(**tarea["crontab"], timezone=ZONA)
-        else:
-            horario["interval"], _ = IntervalSchedule.objects.get_or_create(**tarea["interval"])
-        PeriodicTask.objects.create(
-            name=tarea["name"],
-            task=tarea["task"],
-            description=tarea["description"],
-            expire_seconds=tarea.get("expire_seconds"),
-            **horario,
-        )
-    # Tell a running beat to reload (the model's signals do not fire in migrations).
-    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
+    programar(apps, TAREAS)
 
 
 def borrar_tareas(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name__in=[tarea["name"] for tarea in TAREAS]).delete()
+    desprogramar(apps, TAREAS)
 
 
 class Migration(migrations.Migration):
