@@ -72,7 +72,7 @@ lint: install ## Check style with ruff
 
 bench: install ## Run the benchmarks in bench/ (real stack), print their tables, write bench/results/*.json
 	mkdir -p var
-	@for b in checkout pipeline alertas sockets $(wildcard bench/imagenes.py); do \
+	@for b in checkout pipeline alertas sockets imagenes; do \
 		b=$$(basename $$b .py); echo "== bench.$$b =="; $(PY) -m bench.$$b || exit 1; \
 	done
 

@@ -1,21 +1,24 @@
-"""Benchmark: the seed's image processing against imagenes/processing.py.
+"""Image pipeline: a 12 MP JPEG → 150/640/1080 px, JPEG q85, three ways in the same run.
 
-The seed opened the original and made each size from it (three full decodes, three
-``thumbnail()`` calls); ours decodes once at reduced size (JPEG ``draft``), applies
-the EXIF orientation, and cascades 1080 → 640 → 150. Run from the repository root:
+  (a) seed      what the seed did: open the original and thumbnail() it once per size
+                (three full decodes);
+  (b) ours      imagenes/processing.py: one decode at reduced size (JPEG ``draft``), EXIF
+                orientation applied, sizes cascaded 1080 → 640 → 150;
+  (c) vips      ``vipsthumbnail`` (Debian's libvips-tools), one call per size.
+Quality: PSNR of each output against a reference made from the full-resolution decode
+(LANCZOS, same orientation as the output). Targets: b >= 3x faster than a; b within
+1.5x of c; the same visual quality.
 
-    .venv/bin/python bench/imagenes.py [--repeticiones 5] [--megapixeles 12]
-
-Prints a table and writes bench/results/imagenes.json. Not a test: numbers depend on the machine.
+    python -m bench.imagenes [--repeticiones 5] [--megapixeles 12]
 """
 
 from __future__ import annotations
 
 import argparse
 import io
-import json
-import platform
+import math
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -23,12 +26,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-RAIZ = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(RAIZ))
+from imagenes import processing
 
-from imagenes import processing  # noqa: E402
+from .common import BASE_DIR, guardar, imprimir_tabla, progreso
 
 TAMANOS_SEED = [(150, 150), (640, 640), (1080, 1080)]
 
@@ -70,6 +72,46 @@ def a_nuestra_manera(datos: bytes) -> dict[str, bytes]:
     return processing.generar_versiones(datos)
 
 
+def con_vips(datos: bytes) -> dict[str, bytes]:
+    """What libvips' own thumbnailer makes of the same file: one vipsthumbnail per size."""
+    with tempfile.TemporaryDirectory() as carpeta:
+        original = Path(carpeta) / "foto.jpg"
+        original.write_bytes(datos)
+        versiones = {}
+        for lado, _ in TAMANOS_SEED:
+            salida = Path(carpeta) / f"v{lado}.jpg"
+            opciones = f"{salida}[Q=85,optimize_coding,strip]"
+            subprocess.run(["vipsthumbnail", str(original), "--size", f"{lado}x{lado}", "-o", opciones], check=True)
+            versiones[str(lado)] = salida.read_bytes()
+        return versiones
+
+
+def psnr(imagen: Image.Image, referencia: Image.Image) -> float:
+    """Return the PSNR in dB of ``imagen`` against ``referencia`` (resized to it when 1 px off)."""
+    from PIL import ImageChops, ImageStat
+
+    referencia = (
+        referencia.resize(imagen.size, Image.Resampling.LANCZOS) if referencia.size != imagen.size else referencia
+    )
+    diferencia = ImageStat.Stat(ImageChops.difference(imagen.convert("RGB"), referencia))
+    mse = sum(diferencia.sum2) / (3 * imagen.size[0] * imagen.size[1])
+    return float("inf") if mse == 0 else 10 * math.log10(255**2 / mse)
+
+
+def calidad(datos: bytes, versiones: dict[str, bytes], orientada: bool) -> float:
+    """Return the mean PSNR of the versions against references drawn from the full decode."""
+    with Image.open(io.BytesIO(datos)) as original:
+        completa = (ImageOps.exif_transpose(original) if orientada else original).convert("RGB")
+    valores = []
+    for datos_version in versiones.values():
+        with Image.open(io.BytesIO(datos_version)) as version:
+            version.load()
+            referencia = completa.copy()
+            referencia.thumbnail(version.size, Image.Resampling.LANCZOS, reducing_gap=None)
+            valores.append(psnr(version, referencia))
+    return statistics.mean(valores)
+
+
 def medir(funcion, datos: bytes, repeticiones: int) -> dict:
     funcion(datos)  # warm-up
     tiempos = []
@@ -85,6 +127,8 @@ def medir(funcion, datos: bytes, repeticiones: int) -> dict:
 
 
 METODOS = {"seed": a_la_manera_del_seed, "processing": a_nuestra_manera, "ninguno": lambda datos: None}
+# The seed ignored the EXIF orientation; ours and vips apply it.
+ORIENTADA = {"seed": False, "processing": True, "vips": True}
 
 
 def pico_propio_mb() -> float:
@@ -104,17 +148,17 @@ def pico_rss_mb(metodo: str, archivo: Path) -> float:
     """Return the peak RSS (MB) of a fresh process that runs ``metodo`` once, over one that runs nothing."""
 
     def correr(nombre: str) -> float:
-        comando = [sys.executable, __file__, "--memoria", nombre, "--archivo", str(archivo)]
-        return float(subprocess.run(comando, check=True, capture_output=True, text=True).stdout.strip())
+        comando = [sys.executable, "-m", "bench.imagenes", "--memoria", nombre, "--archivo", str(archivo)]
+        salida = subprocess.run(comando, check=True, capture_output=True, text=True, cwd=BASE_DIR)
+        return float(salida.stdout.strip())
 
     return round(correr(metodo) - correr("ninguno"), 1)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeticiones", type=int, default=5)
     parser.add_argument("--megapixeles", type=float, default=12)
-    parser.add_argument("--salida", type=Path, default=RAIZ / "bench" / "results" / "imagenes.json")
     parser.add_argument("--memoria", choices=sorted(METODOS), help=argparse.SUPPRESS)
     parser.add_argument("--archivo", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -126,36 +170,55 @@ def main() -> None:
     datos = foto_generada(args.megapixeles)
     with Image.open(io.BytesIO(datos)) as imagen:
         dimensiones = imagen.size
-    seed = medir(a_la_manera_del_seed, datos, args.repeticiones)
-    nuestra = medir(a_nuestra_manera, datos, args.repeticiones)
+    variantes = {"seed": a_la_manera_del_seed, "processing": a_nuestra_manera}
+    if shutil.which("vipsthumbnail"):
+        variantes["vips"] = con_vips
+    else:
+        progreso("vipsthumbnail not found (apt-get install libvips-tools): no vips peer this run")
+    resultados = {}
     with tempfile.TemporaryDirectory() as carpeta:
         archivo = Path(carpeta) / "foto.jpg"
         archivo.write_bytes(datos)
-        seed["pico_rss_mb"] = pico_rss_mb("seed", archivo)
-        nuestra["pico_rss_mb"] = pico_rss_mb("processing", archivo)
-    aceleracion = round(seed["mediana_ms"] / nuestra["mediana_ms"], 2)
+        for nombre, funcion in variantes.items():
+            progreso(f"{nombre}: {args.repeticiones} runs")
+            resultados[nombre] = medir(funcion, datos, args.repeticiones)
+            resultados[nombre]["psnr_db"] = round(calidad(datos, funcion(datos), ORIENTADA[nombre]), 2)
+            if nombre in METODOS:
+                resultados[nombre]["pico_rss_mb"] = pico_rss_mb(nombre, archivo)
 
-    filas = [("seed (3 decodes)", seed), ("processing.py (1 decode, draft, cascade)", nuestra)]
-    print(f"Imagen: {dimensiones[0]}×{dimensiones[1]} JPEG, {len(datos) / 1_048_576:.1f} MB; {args.repeticiones} rep.")
-    print(f"{'método':<44}{'mediana ms':>12}{'min ms':>10}{'max ms':>10}{'+RSS MB':>10}")
-    for nombre, r in filas:
-        print(f"{nombre:<44}{r['mediana_ms']:>12}{r['min_ms']:>10}{r['max_ms']:>10}{r['pico_rss_mb']:>10}")
-    print(f"Aceleración (mediana): ×{aceleracion}")
-
-    args.salida.parent.mkdir(parents=True, exist_ok=True)
-    resultado = {
-        "benchmark": "imagenes",
-        "imagen": {"ancho": dimensiones[0], "alto": dimensiones[1], "bytes": len(datos)},
-        "repeticiones": args.repeticiones,
-        "seed": seed,
-        "processing": nuestra,
-        "aceleracion_mediana": aceleracion,
-        "python": platform.python_version(),
-        "pillow": Image.__version__,
-        "maquina": platform.machine(),
-    }
-    args.salida.write_text(json.dumps(resultado, indent=2, ensure_ascii=False) + "\n")
-    print(f"Escrito {args.salida.relative_to(RAIZ) if args.salida.is_relative_to(RAIZ) else args.salida}")
+    nuestra = resultados["processing"]["mediana_ms"]
+    filas = [
+        [
+            n,
+            r["mediana_ms"],
+            r["min_ms"],
+            r["max_ms"],
+            r.get("pico_rss_mb", "-"),
+            r["psnr_db"],
+            r["mediana_ms"] / nuestra,
+        ]
+        for n, r in resultados.items()
+    ]
+    megas = len(datos) / 1_048_576
+    imprimir_tabla(
+        f"Image pipeline: {dimensiones[0]}x{dimensiones[1]} JPEG ({megas:.1f} MB) -> 150/640/1080, q85",
+        ["way", "median ms", "min ms", "max ms", "+peak RSS MB", "PSNR dB", "time / ours"],
+        filas,
+    )
+    objetivos = {"seed_sobre_nuestra": resultados["seed"]["mediana_ms"] / nuestra}
+    print(f"  seed / ours = {objetivos['seed_sobre_nuestra']:.2f} (target >= 3)")
+    if "vips" in resultados:
+        objetivos["nuestra_sobre_vips"] = nuestra / resultados["vips"]["mediana_ms"]
+        print(f"  ours / vips = {objetivos['nuestra_sobre_vips']:.2f} (target <= 1.5)")
+    guardar(
+        "imagenes",
+        {
+            "imagen": {"ancho": dimensiones[0], "alto": dimensiones[1], "bytes": len(datos)},
+            "repeticiones": args.repeticiones,
+            "resultados": resultados,
+            "objetivos": objetivos,
+        },
+    )
 
 
 if __name__ == "__main__":
