@@ -56,24 +56,31 @@ test: install ## Run the test suite (PYTEST_ARGS=... to pass options; DATABASE_U
 	@$(MAKE) --no-print-directory chromium
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# $(call debian,COMMAND,PACKAGE,WHO NEEDS IT): install Debian's PACKAGE when COMMAND is
+# missing and we are root; otherwise say what to install (the tests that need it skip).
+define debian
+	@if command -v $(1) >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		mkdir -p var; echo "Installing Debian $(2) for $(3) (log: var/apt-$(2).log)..."; \
+		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(2); } >var/apt-$(2).log 2>&1 \
+			|| echo "Could not install $(2) (see var/apt-$(2).log): $(3) will do without it."; \
+	else \
+		echo "$(2) is missing and we are not root: $(3) will do without it. Install it with: sudo apt-get install $(2)"; \
+	fi
+endef
+
 # The browser tests drive Debian's chromium (Playwright cannot download its own here).
 chromium: ## Install Debian's chromium for the browser tests when missing (root only; else they skip)
-	@if [ -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		mkdir -p var; echo "Installing Debian chromium for the browser tests (log: var/apt-chromium.log)..."; \
-		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } >var/apt-chromium.log 2>&1 \
-			|| echo "Could not install chromium (see var/apt-chromium.log): the browser tests will be skipped."; \
-	else \
-		echo "chromium is missing and we are not root: the browser tests will be skipped. Install it with: sudo apt-get install chromium"; \
-	fi
+	$(call debian,$${CHROMIUM_PATH:-/usr/bin/chromium},chromium,the browser tests)
 
 lint: install ## Check style with ruff
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 bench: install ## Run the benchmarks in bench/ (real stack), print their tables, write bench/results/*.json
 	mkdir -p var
+	$(call debian,vipsthumbnail,libvips-tools,the image benchmark's vips peer)
 	@for b in checkout pipeline alertas sockets imagenes; do \
-		b=$$(basename $$b .py); echo "== bench.$$b =="; $(PY) -m bench.$$b || exit 1; \
+		echo "== bench.$$b =="; $(PY) -m bench.$$b || exit 1; \
 	done
 
 clean: ## Stop our redis-server, remove var/ and caches (keeps .venv)
