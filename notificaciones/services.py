@@ -2,12 +2,13 @@
 
 import logging
 from dataclasses import dataclass
-from functools import partial
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import Q
+
+from myproject.commit import partial
 
 from .models import Notificacion
 

@@ -76,3 +76,9 @@ def notificar_stock_bajo(producto_id: int, cruce: int) -> bool:
         return services.enviar_aviso_stock_bajo(producto_id=producto_id, cruce=cruce)
     except Producto.DoesNotExist:
         return False
+
+
+@shared_task(name="ventas.tasks.reenviar_ventas_pendientes", base=CallbackTask)
+def reenviar_ventas_pendientes() -> int:
+    """Re-send the pipeline of sales whose dispatch was lost (run by Beat, see docs/reliability.md)."""
+    return services.reenviar_ventas_pendientes()
