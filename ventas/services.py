@@ -48,6 +48,19 @@ class CantidadInvalida(ErrorVenta):
     pass
 
 
+class EmailEnCurso(Exception):  # noqa: N818 - a state, not an error
+    """Another worker holds the email's claim and has not sent it yet.
+
+    It may be alive and about to send, or dead (on RabbitMQ its task comes back at
+    once, long before the lease runs out). The task retries after ``segundos``, when
+    the email is either sent or free to take over; acknowledging now could lose it.
+    """
+
+    def __init__(self, clave: str, segundos: int):
+        super().__init__(f"{clave} en curso; reintentar en {segundos} s")
+        self.segundos = segundos
+
+
 # Buying
 # ------------------------------------------------------------------------------
 
@@ -336,6 +349,14 @@ def enviar_email_una_vez(clave: str, construir: Callable[[], EmailMultiAlternati
     return True
 
 
+def _exigir_enviado_o_libre(clave: str) -> None:
+    """Raise EmailEnCurso when ``clave`` is claimed by someone else and not sent yet."""
+    envio = EnvioEmail.objects.filter(clave=clave, enviado__isnull=True, reclamado__isnull=False).first()
+    if envio is not None:
+        restante = (envio.reclamado + EMAIL_LEASE - timezone.now()).total_seconds()
+        raise EmailEnCurso(clave, max(1, int(restante) + 1))
+
+
 def _email(*, plantilla: str, asunto: str, para: list[str], contexto: dict) -> EmailMultiAlternatives:
     texto = render_to_string(f"emails/{plantilla}.txt", contexto)
     html = render_to_string(f"emails/{plantilla}.html", contexto)
@@ -366,6 +387,8 @@ def enviar_confirmacion(*, venta_id: int) -> bool:
 
     clave = f"confirmacion:venta:{venta.pk}"
     enviado = enviar_email_una_vez(clave, construir)
+    if not enviado:
+        _exigir_enviado_o_libre(clave)
     # Also when an earlier run sent it but died before recording it here.
     if EnvioEmail.objects.filter(clave=clave, enviado__isnull=False).exists():
         Venta.objects.filter(pk=venta_id).update(email_enviado=True, estado=Venta.Estado.COMPLETADA)
@@ -375,8 +398,9 @@ def enviar_confirmacion(*, venta_id: int) -> bool:
 def enviar_aviso_stock_bajo(*, producto_id: int, cruce: int) -> bool:
     """Tell the supplier that a product fell under its minimum stock, once per crossing."""
     producto = Producto.objects.select_related("proveedor").get(pk=producto_id)
-    return enviar_email_una_vez(
-        f"stock_bajo:producto:{producto.pk}:{cruce}",
+    clave = f"stock_bajo:producto:{producto.pk}:{cruce}"
+    enviado = enviar_email_una_vez(
+        clave,
         lambda: _email(
             plantilla="stock_bajo",
             asunto=f"Stock bajo: {producto.nombre}",
@@ -384,3 +408,6 @@ def enviar_aviso_stock_bajo(*, producto_id: int, cruce: int) -> bool:
             contexto={"producto": producto},
         ),
     )
+    if not enviado:
+        _exigir_enviado_o_libre(clave)
+    return enviado

@@ -52,13 +52,15 @@ def generar_factura_pdf(venta_id: int) -> str | None:
         return None
 
 
-@shared_task(name="ventas.tasks.enviar_email_confirmacion", base=CallbackTask, **REINTENTO_EMAIL)
-def enviar_email_confirmacion(venta_id: int) -> bool:
+@shared_task(bind=True, name="ventas.tasks.enviar_email_confirmacion", base=CallbackTask, **REINTENTO_EMAIL)
+def enviar_email_confirmacion(self, venta_id: int) -> bool:
     try:
         return services.enviar_confirmacion(venta_id=venta_id)
     except Venta.DoesNotExist:
         logger.warning("Venta %s no existe; no hay email que enviar", venta_id)
         return False
+    except services.EmailEnCurso as en_curso:
+        raise self.retry(countdown=en_curso.segundos, exc=en_curso) from None
 
 
 @shared_task(name="ventas.tasks.actualizar_inventario", base=CallbackTask)
@@ -70,12 +72,14 @@ def actualizar_inventario(producto_id: int) -> bool:
         return False
 
 
-@shared_task(name="ventas.tasks.notificar_stock_bajo", base=CallbackTask, **REINTENTO_EMAIL)
-def notificar_stock_bajo(producto_id: int, cruce: int) -> bool:
+@shared_task(bind=True, name="ventas.tasks.notificar_stock_bajo", base=CallbackTask, **REINTENTO_EMAIL)
+def notificar_stock_bajo(self, producto_id: int, cruce: int) -> bool:
     try:
         return services.enviar_aviso_stock_bajo(producto_id=producto_id, cruce=cruce)
     except Producto.DoesNotExist:
         return False
+    except services.EmailEnCurso as en_curso:
+        raise self.retry(countdown=en_curso.segundos, exc=en_curso) from None
 
 
 @shared_task(name="ventas.tasks.reenviar_ventas_pendientes", base=CallbackTask)

@@ -259,20 +259,25 @@ def _matar_a_mitad_y_recuperar(monkeypatch, buzon, broker: str, nombre: str) -> 
     muerto = time.monotonic()
     en_mano = _sin_confirmar(broker)
 
-    _iniciar_worker(f"{nombre}-b", broker, **entorno)
-    esperar(
-        lambda: Venta.objects.filter(email_enviado=True).count() == len(ventas),
-        timeout=VISIBILIDAD + 45,
-        intervalo=0.2,
-        mensaje="every sale to be completed after the kill",
-    )
-    recuperacion = time.monotonic() - muerto
+    segundo = _iniciar_worker(f"{nombre}-b", broker, **entorno)
+    try:
+        esperar(
+            lambda: Venta.objects.filter(email_enviado=True).count() == len(ventas),
+            timeout=VISIBILIDAD + 45,
+            intervalo=0.2,
+            mensaje="every sale to be completed after the kill",
+        )
+        recuperacion = time.monotonic() - muerto
+        # Let late duplicates (a retry waiting out an email claim) run too, before counting.
+        if broker.startswith("redis"):
+            esperar(lambda: _sin_confirmar(broker) == 0, timeout=30, mensaje="the broker to hold no message")
+    finally:
+        testing.detener(segundo)
     duplicados = _verificar_una_vez_cada_una(buzon, ventas)
     _stock_exacto(ventas)
     return {
         "hechas_al_matar": hechas_al_matar,
         "sin_confirmar_al_matar": en_mano,
-        "sin_confirmar_al_final": _sin_confirmar(broker),
         "recuperacion": round(recuperacion, 1),
         "duplicados": duplicados,
     }
@@ -291,13 +296,13 @@ def test_worker_muerto_a_mitad_en_redis(monkeypatch, buzon, broker_redis_aparte)
 
     assert resultado["hechas_al_matar"] < 50, "the worker was killed too late to prove anything"
     assert resultado["sin_confirmar_al_matar"] > 0, "the killed worker held no message"
-    assert resultado["sin_confirmar_al_final"] == 0
     # The killed worker's unacknowledged messages come back after the visibility
     # timeout (plus the restore scan interval), not after kombu's default hour.
     assert resultado["recuperacion"] < VISIBILIDAD + 40
     print(f"\nRedis SIGKILL: {resultado}")
 
 
+@pytest.mark.rabbitmq
 def test_worker_muerto_a_mitad_en_rabbitmq(monkeypatch, buzon, vhost_rabbitmq):
     resultado = _matar_a_mitad_y_recuperar(monkeypatch, buzon, vhost_rabbitmq, "sigkill-rabbitmq")
 

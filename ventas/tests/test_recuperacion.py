@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from ventas import services
-from ventas.models import Venta
+from ventas.models import EnvioEmail, Venta
 
 from .factories import UsuarioFactory
 
@@ -49,3 +49,22 @@ def test_reenvia_por_lotes(comprador, producto, settings, despachos, django_capt
         despachos.clear()
         assert services.reenviar_ventas_pendientes() == 2
     assert [venta_id for venta_id, _ in despachos] == [ventas[0].pk, ventas[1].pk]
+
+
+def test_un_email_reclamado_por_otro_worker_se_reintenta_no_se_da_por_hecho(
+    comprador, producto, settings, tmp_path, buzon
+):
+    """On RabbitMQ a dead worker's task comes back at once, while its claim is fresh."""
+    settings.MEDIA_ROOT = tmp_path
+    venta = services.comprar(comprador=comprador, producto_id=producto.pk, cantidad=1)
+    clave = f"confirmacion:venta:{venta.pk}"
+    EnvioEmail.objects.create(clave=clave, reclamado=timezone.now(), intentos=1)
+
+    with pytest.raises(services.EmailEnCurso) as en_curso:
+        services.enviar_confirmacion(venta_id=venta.pk)
+    assert 1 <= en_curso.value.segundos <= services.EMAIL_LEASE.total_seconds() + 1
+    assert buzon.mensajes == []
+
+    EnvioEmail.objects.filter(clave=clave).update(reclamado=timezone.now() - services.EMAIL_LEASE)
+    assert services.enviar_confirmacion(venta_id=venta.pk) is True
+    assert len(buzon.mensajes) == 1 and EnvioEmail.objects.get(clave=clave).intentos == 2
