@@ -286,3 +286,14 @@ if not DEBUG and "*" in ALLOWED_HOSTS:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("ALLOWED_HOSTS may not contain '*' when DEBUG is off; list the site's host names.")
+# Daphne runs each request's synchronous code in a thread of its own, so persistent
+# connections (CONN_MAX_AGE) pile up one per thread until PostgreSQL refuses clients
+# (seen at 50 concurrent buyers). A bounded pool per process makes a request wait for
+# a connection instead. https://docs.djangoproject.com/en/5.2/ref/databases/#connection-pool
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool("DATABASE_POOL", default=True):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN", default=1),
+        "max_size": env.int("DATABASE_POOL_MAX", default=10),
+        "timeout": env.int("DATABASE_POOL_TIMEOUT", default=60),
+    }
