@@ -13,7 +13,7 @@ $(error WORKERS must be "all" (default, one worker for every queue) or "split" (
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help install services setup run test lint clean
+.PHONY: help install services setup run test lint bench clean chromium
 
 help: ## List the targets
 	@echo "Mi Tienda — make targets:"
@@ -53,10 +53,35 @@ run: setup ## Run web, Celery worker(s), beat and Flower (WORKERS=split for one 
 
 test: install ## Run the test suite (PYTEST_ARGS=... to pass options; DATABASE_URL for PostgreSQL)
 	mkdir -p var
+	@$(MAKE) --no-print-directory chromium
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# $(call debian,COMMAND,PACKAGE,WHO NEEDS IT): install Debian's PACKAGE when COMMAND is
+# missing and we are root; otherwise say what to install (the tests that need it skip).
+define debian
+	@if command -v $(1) >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		mkdir -p var; echo "Installing Debian $(2) for $(3) (log: var/apt-$(2).log)..."; \
+		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(2); } >var/apt-$(2).log 2>&1 \
+			|| echo "Could not install $(2) (see var/apt-$(2).log): $(3) will do without it."; \
+	else \
+		echo "$(2) is missing and we are not root: $(3) will do without it. Install it with: sudo apt-get install $(2)"; \
+	fi
+endef
+
+# The browser tests drive Debian's chromium (Playwright cannot download its own here).
+chromium: ## Install Debian's chromium for the browser tests when missing (root only; else they skip)
+	$(call debian,$${CHROMIUM_PATH:-/usr/bin/chromium},chromium,the browser tests)
 
 lint: install ## Check style with ruff
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+bench: install ## Run the benchmarks in bench/ (real stack), print their tables, write bench/results/*.json
+	mkdir -p var
+	$(call debian,vipsthumbnail,libvips-tools,the image benchmark's vips peer)
+	@for b in checkout pipeline alertas sockets imagenes; do \
+		echo "== bench.$$b =="; $(PY) -m bench.$$b || exit 1; \
+	done
 
 clean: ## Stop our redis-server, remove var/ and caches (keeps .venv)
 	if [ -x $(PY) ]; then $(PY) -m myproject.devservices stop-redis; fi

@@ -1,4 +1,4 @@
-"""Find, start and stop a local Redis for development and tests (standard library only).
+"""Find, start and stop a local Redis for development and tests (no Django here).
 
 Used by the Makefile (``python -m myproject.devservices ensure-redis|stop-redis``) and by
 the test harness, which calls :func:`start_redis` to get a private throwaway server.
@@ -10,12 +10,13 @@ import os
 import shutil
 import signal
 import socket
-import ssl
 import subprocess
 import sys
 import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+import redis
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -28,34 +29,13 @@ INSTALL_HINT = (
 )
 
 
-def _resp(*args: str) -> bytes:
-    """Encode one command in the Redis protocol (RESP array of bulk strings)."""
-    out = [f"*{len(args)}\r\n".encode()]
-    for arg in args:
-        data = arg.encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
-    return b"".join(out)
-
-
-def _read_line(sock: socket.socket) -> bytes:
-    """Read one CRLF-terminated reply line from the socket."""
-    buf = b""
-    while not buf.endswith(b"\r\n"):
-        chunk = sock.recv(1)
-        if not chunk:
-            break
-        buf += chunk
-    return buf.rstrip(b"\r\n")
-
-
-def _parse(url: str) -> tuple[str, int, str | None, str | None]:
-    """Return (host, port, username, password) from a redis:// URL."""
+def _parse(url: str) -> tuple[str, int, str | None]:
+    """Return (host, port, password) from a redis:// URL."""
     parts = urlsplit(url)
-    username = unquote(parts.username) if parts.username else None
     password = unquote(parts.password) if parts.password else None
-    if password is None and username:  # redis://secret@host means a password only
-        username, password = None, username
-    return parts.hostname or "127.0.0.1", parts.port or 6379, username, password
+    if password is None and parts.username:  # redis://secret@host means a password only
+        password = unquote(parts.username)
+    return parts.hostname or "127.0.0.1", parts.port or 6379, password
 
 
 def redact(url: str) -> str:
@@ -69,23 +49,14 @@ def redact(url: str) -> str:
 
 
 def redis_reachable(url: str, timeout: float = 0.5) -> bool:
-    """Return True if a Redis server at ``url`` answers PING (after AUTH when the URL has a password)."""
-    host, port, username, password = _parse(url)
+    """Return True if a Redis server at ``url`` answers PING."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
     try:
-        sock = socket.create_connection((host, port), timeout=timeout)
-        if urlsplit(url).scheme == "rediss":
-            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
-        with sock:
-            sock.settimeout(timeout)
-            if password is not None:
-                auth = ("AUTH", username, password) if username else ("AUTH", password)
-                sock.sendall(_resp(*auth))
-                if _read_line(sock) != b"+OK":
-                    return False
-            sock.sendall(b"PING\r\n")
-            return _read_line(sock) == b"+PONG"
-    except OSError:
+        return bool(client.ping())
+    except redis.RedisError:
         return False
+    finally:
+        client.close()
 
 
 def free_port() -> int:
@@ -162,7 +133,7 @@ def ensure_redis() -> int:
     if redis_reachable(url):
         print(f"Redis: using {redact(url)}")
         return 0
-    host, port, _, password = _parse(url)
+    host, port, password = _parse(url)
     if host not in LOCAL_HOSTS:
         print(f"Redis: {redact(url)} is not reachable; start it or fix REDIS_URL.", file=sys.stderr)
         return 1

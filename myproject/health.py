@@ -27,7 +27,8 @@ def _redis():
 
 
 def _broker():
-    with celery_app.connection_for_write() as conexion:
+    # The URL from settings (not the app's cached one), so a test or a reload sees a change.
+    with celery_app.connection_for_write(settings.CELERY_BROKER_URL) as conexion:
         conexion.ensure_connection(max_retries=1, timeout=TIMEOUT)
     return "ok"
 

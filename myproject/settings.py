@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "ventas",
     "notificaciones",
+    "imagenes",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ventas.context_processors.tienda",
+                "notificaciones.context_processors.notificaciones",
             ],
         },
     },
@@ -183,8 +185,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers report task events for Flower. The "sent" event is off: it would be one more
+# publish on the buyer's request for every task the checkout sends.
 CELERY_WORKER_SEND_TASK_EVENTS = True
-CELERY_TASK_SEND_SENT_EVENT = True
+CELERY_TASK_SEND_SENT_EVENT = False
 # On Redis an unacknowledged message comes back after this many seconds; every
 # countdown and ETA we use (retry backoff is capped at CELERY_MAX_RETRY_DELAY) stays
 # below it, or the message would be delivered twice while it waits.
@@ -220,10 +224,17 @@ CELERY_QUEUE_NAMES = [queue.name for queue in CELERY_TASK_QUEUES]
 # Channels
 # ------------------------------------------------------------------------------
 # https://channels.readthedocs.io/en/stable/topics/channel_layers.html
+CHANNEL_LAYER_MAX_CONNECTIONS = env.int("CHANNEL_LAYER_MAX_CONNECTIONS", default=1000)
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 10},
+        # redis-py's asyncio pool allows 100 connections by default and raises past
+        # that; a burst of sellers connecting at once needs more (bench/alertas.py).
+        "CONFIG": {
+            "hosts": [{"address": REDIS_URL, "max_connections": CHANNEL_LAYER_MAX_CONNECTIONS}],
+            "capacity": 1500,
+            "expiry": 10,
+        },
     },
 }
 
@@ -231,6 +242,23 @@ CHANNEL_LAYERS = {
 # ------------------------------------------------------------------------------
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo12345")
 MAX_CANTIDAD_POR_COMPRA = 100
+
+# Images
+# ------------------------------------------------------------------------------
+# Uploads are checked before Pillow decodes them (see imagenes/processing.py).
+IMAGENES_MAX_BYTES = env.int("IMAGENES_MAX_BYTES", default=20 * 1024 * 1024)
+IMAGENES_MAX_PIXELS = env.int("IMAGENES_MAX_PIXELS", default=40_000_000)
+# An image still "procesando" after this many minutes is failed by the sweep task.
+IMAGENES_MINUTOS_ATASCADA = env.int("IMAGENES_MINUTOS_ATASCADA", default=10)
+# Moderation service (docs/imagenes.md). Unset: every image is held for human review.
+MODERATION_API_URL = env("MODERATION_API_URL", default="")
+MODERATION_API_TOKEN = env("MODERATION_API_TOKEN", default="")
+MODERATION_CONNECT_TIMEOUT = env.float("MODERATION_CONNECT_TIMEOUT", default=3.05)
+MODERATION_READ_TIMEOUT = env.float("MODERATION_READ_TIMEOUT", default=10.0)
+# Retry n waits about BACKOFF * 2**n seconds, with ±50 % jitter.
+MODERATION_BACKOFF = env.float("MODERATION_BACKOFF", default=2.0)
+# "Safe" below this confidence is not trusted: the image goes to human review.
+MODERATION_CONFIANZA_MINIMA = env.float("MODERATION_CONFIANZA_MINIMA", default=0.8)
 
 # Logging
 # ------------------------------------------------------------------------------

@@ -121,6 +121,15 @@ def _correo_por_smtp(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 
+def usar_hash_rapido(settings) -> None:
+    """Hash test passwords cheaply: PBKDF2 costs most of a second per user on these machines.
+
+    Only for tests that never log in through a server process (Daphne checks passwords
+    with the production hashers), so each app's conftest opts in.
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def buzon() -> BuzonSMTP:
     """The SMTP server's inbox, emptied for each test."""
@@ -153,6 +162,21 @@ def lanzar(nombre: str, comando: list[str], **extra_env: str) -> subprocess.Pope
     return proceso
 
 
+def app_de_celery(broker_url: str):
+    """Return a Celery app configured like the project's but on another broker (e.g. RabbitMQ).
+
+    The project's app read CELERY_BROKER_URL at import; this one sends tasks (by name,
+    with the same routes), controls workers and reads results (same backend) there.
+    Close it when done.
+    """
+    from celery import Celery
+
+    otra = Celery("myproject", set_as_current=False)
+    otra.config_from_object("django.conf:settings", namespace="CELERY")
+    otra.conf.broker_url = broker_url
+    return otra
+
+
 def iniciar_worker(nombre: str = "worker", colas: str = QUEUES, concurrencia: int = 2, **extra_env: str):
     """Start a real Celery worker process and wait until it answers a ping."""
     from myproject.celery import app
@@ -163,11 +187,15 @@ def iniciar_worker(nombre: str = "worker", colas: str = QUEUES, concurrencia: in
         "-Q", colas, "-c", str(concurrencia), "--without-mingle", "--without-gossip",
     ]  # fmt: skip
     proceso = lanzar(nombre, comando, **extra_env)
+    # A worker on another broker (CELERY_BROKER_URL in extra_env) is pinged through that broker.
+    control = app_de_celery(extra_env["CELERY_BROKER_URL"]) if "CELERY_BROKER_URL" in extra_env else app
     esperar(
-        lambda: proceso.poll() is not None or app.control.ping(destination=[nodo], timeout=0.5),
+        lambda: proceso.poll() is not None or control.control.ping(destination=[nodo], timeout=0.5),
         timeout=60,
         mensaje=f"worker {nodo} to answer",
     )
+    if control is not app:
+        control.close()
     if proceso.poll() is not None:
         pytest.fail(f"Celery worker exited with {proceso.returncode}; see {LOG_DIR / nombre}.log")
     return proceso
@@ -182,4 +210,63 @@ def celery_worker(django_db_setup, django_db_blocker):
         app.control.purge()
         proceso = iniciar_worker()
     yield proceso
+    detener(proceso)
+
+
+# Live notifications: sessions, Daphne
+# ------------------------------------------------------------------------------
+
+
+def cookie_de_sesion(usuario) -> str:
+    """Log ``usuario`` in as a browser would (a session row) and return the Cookie header value."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    sesion = import_module(settings.SESSION_ENGINE).SessionStore()
+    sesion[SESSION_KEY] = str(usuario.pk)
+    sesion[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    sesion[HASH_SESSION_KEY] = usuario.get_session_auth_hash()
+    sesion.save()
+    return f"{settings.SESSION_COOKIE_NAME}={sesion.session_key}"
+
+
+def _responde_http(puerto: int) -> bool:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{puerto}/accounts/login/", timeout=1) as respuesta:
+            return respuesta.status < 600
+    except urllib.error.HTTPError:
+        return True  # it answered, even if unhappy
+    except OSError:
+        return False
+
+
+def iniciar_daphne(nombre: str = "daphne", puerto: int | None = None, **extra_env: str) -> tuple[subprocess.Popen, int]:
+    """Start a real Daphne process on ``puerto`` (a free one by default); wait until it answers HTTP."""
+    puerto = puerto or devservices.free_port()
+    comando = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(puerto), "myproject.asgi:application"]
+    proceso = lanzar(nombre, comando, **extra_env)
+    esperar(
+        lambda: proceso.poll() is not None or _responde_http(puerto),
+        timeout=30,
+        mensaje=f"Daphne {nombre} on port {puerto} to answer",
+    )
+    if proceso.poll() is not None:
+        pytest.fail(f"Daphne exited with {proceso.returncode}; see {LOG_DIR / nombre}.log")
+    return proceso, puerto
+
+
+@pytest.fixture(scope="session")
+def daphne(django_db_setup, django_db_blocker):
+    """A real Daphne process serving the project (HTTP and WebSockets) against the test database.
+
+    Yields ``(proceso, puerto)``; the base URL is ``http://127.0.0.1:<puerto>``.
+    """
+    with django_db_blocker.unblock():
+        proceso, puerto = iniciar_daphne("daphne")
+    yield proceso, puerto
     detener(proceso)

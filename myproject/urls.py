@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
+    path("imagenes/", include("imagenes.urls")),
     # Media are private-ish (invoices go through their own view); only uploaded
     # product photos are served here. Production puts a web server or bucket in front.
     path(

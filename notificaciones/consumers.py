@@ -1,4 +1,12 @@
-"""The WebSocket that pushes a user's notifications to their open pages."""
+"""The WebSocket that pushes a user's notifications to their open pages.
+
+Protocol (see docs/notificaciones.md): on connect the server sends
+``connection_established`` and then replays, oldest first, the user's unread
+notifications and any newer than ``?despues_de=<last id the client saw>``; live
+notifications follow. The client may send ``{"action": "marcar_leida",
+"notificacion_id": N}`` or ``{"action": "ping"}``; anything else gets an ``error``
+message and the socket stays open.
+"""
 
 import json
 import logging
@@ -13,6 +21,11 @@ logger = logging.getLogger(__name__)
 
 # Client frames larger than this are answered with an error and not parsed.
 MAX_FRAME = 4096
+# Close code for a socket without a logged-in user (4000-4999 are the application's).
+NO_AUTENTICADO = 4401
+
+pendientes = database_sync_to_async(services.pendientes)
+marcar_leida = database_sync_to_async(services.marcar_leida)
 
 
 class NotificacionesConsumer(AsyncWebsocketConsumer):
@@ -21,20 +34,23 @@ class NotificacionesConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         usuario = self.scope.get("user")
         if usuario is None or not usuario.is_authenticated:
-            await self.close(code=4401)
+            await self.close(code=NO_AUTENTICADO)
             return
         self.usuario_id = usuario.pk
+        # The group name comes from the authenticated user only, never from the client.
         self.grupo = services.grupo_usuario(usuario.pk)
+        # Join before reading the replay, so nothing committed in between is lost; a
+        # row that is both replayed and pushed is sent once (see notificacion_enviar).
         await self.channel_layer.group_add(self.grupo, self.channel_name)
         await self.accept()
-        despues_de = _entero(_query(self.scope).get("despues_de"))
-        pendientes = await database_sync_to_async(services.pendientes)(
-            usuario_id=self.usuario_id, despues_de=despues_de
+        resultado = await pendientes(
+            usuario_id=self.usuario_id, despues_de=_entero(_query(self.scope).get("despues_de"))
         )
+        self.repetidas = {mensaje["id"] for mensaje in resultado.mensajes}
         await self._enviar(
-            {"type": "connection_established", "usuario": usuario.get_username(), "no_leidas": pendientes.no_leidas}
+            {"type": "connection_established", "usuario": usuario.get_username(), "no_leidas": resultado.no_leidas}
         )
-        for mensaje in pendientes.mensajes:
+        for mensaje in resultado.mensajes:
             await self._enviar(mensaje)
 
     async def disconnect(self, code):
@@ -42,7 +58,7 @@ class NotificacionesConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(self.grupo, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
-        if text_data is None or len(text_data) > MAX_FRAME:
+        if text_data is None or len(text_data) > MAX_FRAME or len(text_data.encode()) > MAX_FRAME:
             await self._error("Mensaje no válido: se espera JSON de texto de hasta 4 KB.")
             return
         try:
@@ -65,13 +81,18 @@ class NotificacionesConsumer(AsyncWebsocketConsumer):
         if not isinstance(notificacion_id, int) or isinstance(notificacion_id, bool):
             await self._error("notificacion_id debe ser un entero.")
             return
-        # Only the user's own rows are touched; the result goes to all their tabs.
-        await database_sync_to_async(services.marcar_leida)(usuario_id=self.usuario_id, notificacion_id=notificacion_id)
+        # Only the user's own rows are touched; the result reaches all their tabs
+        # through the group (notificacion_leida below).
+        await marcar_leida(usuario_id=self.usuario_id, notificacion_id=notificacion_id)
 
     # Handlers for events sent to the group; names mirror the event types.
 
     async def notificacion_enviar(self, evento):
-        await self._enviar(evento["notificacion"])
+        mensaje = evento["notificacion"]
+        if mensaje.get("id") in self.repetidas:
+            self.repetidas.discard(mensaje["id"])
+            return
+        await self._enviar(mensaje)
 
     async def notificacion_leida(self, evento):
         await self._enviar({"type": "notificacion_leida", "id": evento["id"], "no_leidas": evento["no_leidas"]})

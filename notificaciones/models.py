@@ -26,12 +26,14 @@ class Notificacion(models.Model):
 
     def como_mensaje(self):
         """Return the JSON message the WebSocket client receives for this row."""
+        # ``datos`` first: a key in it (say "id" or "type") must never override the
+        # fields the client relies on to de-duplicate and dispatch.
         return {
+            **self.datos,
             "type": self.tipo,
             "id": self.pk,
             "titulo": self.titulo,
             "mensaje": self.mensaje,
             "leida": self.leida,
             "timestamp": self.creada.isoformat(),
-            **self.datos,
         }

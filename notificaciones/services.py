@@ -1,9 +1,11 @@
 """The one way anything in the shop tells a user something."""
 
+import asyncio
 import logging
+import os
+import threading
 from dataclasses import dataclass
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import Q
@@ -33,16 +35,47 @@ def notificar(*, usuario, tipo: str, titulo: str, mensaje: str = "", datos: dict
     return notificacion
 
 
+class _EnviadorDeGrupos:
+    """One event loop thread per process to which sync code hands its group_sends.
+
+    ``async_to_sync`` called from a plain thread (a Celery task, a command, a test)
+    builds an event loop per call, and channels_redis a Redis connection per loop:
+    several milliseconds on every notification (bench/alertas.py). A loop that lives
+    as long as the process keeps its connections. Started lazily, and again after a
+    fork (Celery's prefork children do not inherit the thread).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid: int | None = None
+
+    def enviar(self, grupo: str, evento: dict, timeout: float = 5) -> None:
+        layer = get_channel_layer()
+        if layer is not None:
+            asyncio.run_coroutine_threadsafe(layer.group_send(grupo, evento), self._bucle()).result(timeout)
+
+    def _bucle(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():
+                self._loop = asyncio.new_event_loop()
+                self._pid = os.getpid()
+                threading.Thread(target=self._loop.run_forever, name="notificaciones", daemon=True).start()
+            return self._loop
+
+
+_enviador = _EnviadorDeGrupos()
+
+
 def _enviar_al_grupo(usuario_id: int, evento: dict) -> None:
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(grupo_usuario(usuario_id), evento)
+    _enviador.enviar(grupo_usuario(usuario_id), evento)
 
 
 def _empujar(notificacion: Notificacion) -> None:
-    _enviar_al_grupo(
-        notificacion.usuario_id, {"type": "notificacion.enviar", "notificacion": notificacion.como_mensaje()}
-    )
+    # The count travels with the message, so every tab shows the same badge without
+    # guessing (another tab may have marked something read meanwhile).
+    mensaje = {**notificacion.como_mensaje(), "no_leidas": contar_no_leidas(usuario_id=notificacion.usuario_id)}
+    _enviar_al_grupo(notificacion.usuario_id, {"type": "notificacion.enviar", "notificacion": mensaje})
 
 
 @dataclass(frozen=True)
@@ -61,16 +94,22 @@ def pendientes(*, usuario_id: int, despues_de: int | None = None) -> Pendientes:
     than the last id it saw, oldest first, each once."""
     filtro = Q(leida=False)
     if despues_de is not None:
-        filtro |= Q(pk__gt=despues_de)
+        filtro |= Q(pk__gt=max(despues_de, 0))
     filas = Notificacion.objects.filter(filtro, usuario_id=usuario_id).order_by("-pk")[:MAX_REPLAY]
     return Pendientes(
-        mensajes=[fila.como_mensaje() for fila in reversed(filas)],
+        mensajes=[{**fila.como_mensaje(), "replay": True} for fila in reversed(filas)],
         no_leidas=contar_no_leidas(usuario_id=usuario_id),
     )
 
 
 def contar_no_leidas(*, usuario_id: int) -> int:
     return Notificacion.objects.filter(usuario_id=usuario_id, leida=False).count()
+
+
+def ultima_id(*, usuario_id: int) -> int:
+    """Return the id of the user's newest notification (0 if none): pages rendered now
+    already show everything up to it."""
+    return Notificacion.objects.filter(usuario_id=usuario_id).order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
 def marcar_leida(*, usuario_id: int, notificacion_id: int) -> bool:

@@ -1,7 +1,16 @@
 from django.contrib import admin, messages
 
 from . import services
-from .models import CarritoCompra, EnvioEmail, ItemCarrito, MovimientoInventario, Producto, Proveedor, Venta
+from .models import (
+    CarritoCompra,
+    EnvioEmail,
+    EstadisticaVentas,
+    ItemCarrito,
+    MovimientoInventario,
+    Producto,
+    Proveedor,
+    Venta,
+)
 
 
 @admin.register(Proveedor)
@@ -88,6 +97,20 @@ class EnvioEmailAdmin(admin.ModelAdmin):
     list_display = ["clave", "reclamado", "enviado", "intentos"]
     list_filter = ["enviado"]
     search_fields = ["clave"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EstadisticaVentas)
+class EstadisticaVentasAdmin(admin.ModelAdmin):
+    """Read-only: the snapshot is rewritten by the ``actualizar_estadisticas`` Beat job."""
+
+    list_display = ["nombre", "calculado"]
+    readonly_fields = ["nombre", "datos", "calculado"]
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False

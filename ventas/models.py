@@ -185,3 +185,23 @@ class EnvioEmail(models.Model):
 
     def __str__(self):
         return self.clave
+
+
+class EstadisticaVentas(models.Model):
+    """The latest sales statistics, recomputed every few minutes by a Beat job.
+
+    One row per ``nombre`` holding a JSON snapshot (money as strings, see
+    ``reports.calcular_estadisticas``), so the dashboards read one row instead of
+    aggregating every sale on each page view.
+    """
+
+    nombre = models.CharField(max_length=50, unique=True, default="ventas")
+    datos = models.JSONField(default=dict)
+    calculado = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "estadística de ventas"
+        verbose_name_plural = "estadísticas de ventas"
+
+    def __str__(self):
+        return f"Estadísticas {self.nombre} ({self.calculado:%Y-%m-%d %H:%M})"

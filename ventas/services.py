@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -113,17 +113,25 @@ def _registrar_venta(*, comprador, producto: Producto, cantidad: int) -> Venta:
         tipo="nueva_venta",
         titulo=f"Nueva venta: {producto.nombre}",
         mensaje=f"{comprador.get_username()} compró {cantidad} × {producto.nombre}",
-        datos={"venta_id": venta.pk, "numero": venta.numero, "monto": str(venta.monto)},
+        datos={
+            "venta_id": venta.pk,
+            "numero": venta.numero,
+            "monto": str(venta.monto),
+            # What the seller dashboard needs to add the row and update the stock live.
+            "producto_id": producto.pk,
+            "producto": producto.nombre,
+            "cantidad": cantidad,
+            "stock": producto.stock,
+        },
     )
-    transaction.on_commit(partial(_despachar_trabajo_de_venta, venta.pk, producto.pk), robust=True)
+    transaction.on_commit(partial(_despachar_trabajo_de_venta, venta.pk), robust=True)
     return venta
 
 
-def _despachar_trabajo_de_venta(venta_id: int, producto_id: int) -> None:
+def _despachar_trabajo_de_venta(venta_id: int) -> None:
     from . import tasks
 
     tasks.procesar_venta_completa.delay(venta_id)
-    tasks.actualizar_inventario.delay(producto_id)
 
 
 @transaction.atomic
@@ -159,14 +167,14 @@ def reenviar_ventas_pendientes(*, ahora=None) -> int:
             fecha_creacion__gte=limite, fecha_creacion__lt=ahora - timedelta(seconds=settings.VENTAS_REENVIO_TRAS)
         )
         .order_by("pk")
-        .values_list("pk", "producto_id")[: settings.VENTAS_REENVIO_LOTE]
+        .values_list("pk", flat=True)[: settings.VENTAS_REENVIO_LOTE]
     )
-    for venta_id, producto_id in lote:
+    for venta_id in lote:
         # Outside a transaction on_commit runs at once; robust, so one failed send
         # (broker still down) is logged and the next run tries again.
-        transaction.on_commit(partial(_despachar_trabajo_de_venta, venta_id, producto_id), robust=True)
+        transaction.on_commit(partial(_despachar_trabajo_de_venta, venta_id), robust=True)
     if lote:
-        logger.warning("Reenviadas %s ventas pendientes: %s", len(lote), [venta_id for venta_id, _ in lote])
+        logger.warning("Reenviadas %s ventas pendientes: %s", len(lote), lote)
     return len(lote)
 
 
@@ -175,10 +183,10 @@ def reenviar_ventas_pendientes(*, ahora=None) -> int:
 
 
 def carrito_abierto(usuario, *, crear: bool = False) -> CarritoCompra | None:
-    carrito = CarritoCompra.objects.filter(usuario=usuario, comprado=False).first()
-    if carrito is None and crear:
-        carrito, _ = CarritoCompra.objects.get_or_create(usuario=usuario, comprado=False)
-    return carrito
+    """Return the user's cart that is not bought yet, creating it when asked."""
+    if crear:
+        return CarritoCompra.objects.get_or_create(usuario=usuario, comprado=False)[0]
+    return CarritoCompra.objects.filter(usuario=usuario, comprado=False).first()
 
 
 @transaction.atomic
@@ -331,11 +339,14 @@ def _reclamar_envio(clave: str) -> bool:
 def enviar_email_una_vez(clave: str, construir: Callable[[], EmailMultiAlternatives]) -> bool:
     """Send the email built by ``construir`` unless ``clave`` went out already.
 
-    Return True when this call sent it. If sending fails the claim is released and
-    the error raised, so the task's retry can try again.
+    Return True when this call sent it, False when it had been sent before. Raise
+    EmailEnCurso when another worker holds a fresh claim on it (the email task retries
+    once that claim's lease ends). If sending fails the claim is released and the error
+    raised, so the task's retry can try again.
     """
     if not _reclamar_envio(clave):
-        logger.info("Email %s ya enviado o en curso; no se repite", clave)
+        _exigir_enviado_o_libre(clave)
+        logger.info("Email %s ya enviado; no se repite", clave)
         return False
     try:
         mensaje = construir()
@@ -387,8 +398,6 @@ def enviar_confirmacion(*, venta_id: int) -> bool:
 
     clave = f"confirmacion:venta:{venta.pk}"
     enviado = enviar_email_una_vez(clave, construir)
-    if not enviado:
-        _exigir_enviado_o_libre(clave)
     # Also when an earlier run sent it but died before recording it here.
     if EnvioEmail.objects.filter(clave=clave, enviado__isnull=False).exists():
         Venta.objects.filter(pk=venta_id).update(email_enviado=True, estado=Venta.Estado.COMPLETADA)
@@ -398,9 +407,8 @@ def enviar_confirmacion(*, venta_id: int) -> bool:
 def enviar_aviso_stock_bajo(*, producto_id: int, cruce: int) -> bool:
     """Tell the supplier that a product fell under its minimum stock, once per crossing."""
     producto = Producto.objects.select_related("proveedor").get(pk=producto_id)
-    clave = f"stock_bajo:producto:{producto.pk}:{cruce}"
-    enviado = enviar_email_una_vez(
-        clave,
+    return enviar_email_una_vez(
+        f"stock_bajo:producto:{producto.pk}:{cruce}",
         lambda: _email(
             plantilla="stock_bajo",
             asunto=f"Stock bajo: {producto.nombre}",
@@ -408,6 +416,81 @@ def enviar_aviso_stock_bajo(*, producto_id: int, cruce: int) -> bool:
             contexto={"producto": producto},
         ),
     )
-    if not enviado:
-        _exigir_enviado_o_libre(clave)
-    return enviado
+
+
+# Abandoned carts (a Beat job)
+# ------------------------------------------------------------------------------
+
+# A cart nobody touched for this long is abandoned; once reminded, its owner has
+# GRACIA_RECORDATORIO to come back before it is deleted.
+ABANDONO_CARRITO = timedelta(days=7)
+GRACIA_RECORDATORIO = timedelta(days=1)
+
+
+def limpiar_carritos_abandonados(*, ahora=None) -> dict[str, int]:
+    """Remind the owner of each abandoned cart once, and delete the carts already reminded.
+
+    A cart is abandoned when it is not bought and untouched for ``ABANDONO_CARRITO``.
+    The first run that finds it marks it reminded and queues one reminder email; a
+    later run, at least ``GRACIA_RECORDATORIO`` after the reminder, deletes it if it is
+    still untouched. Any activity (``ultima_modificacion`` moves) keeps the cart, and a
+    cart is never reminded twice. Empty abandoned carts are deleted without a reminder.
+    Return how many carts were reminded and deleted.
+    """
+    ahora = ahora or timezone.now()
+    abandonados = CarritoCompra.objects.filter(comprado=False, ultima_modificacion__lt=ahora - ABANDONO_CARRITO)
+    with transaction.atomic():
+        # Lock and re-check in the database, so a cart touched during this run survives.
+        vacio = ~Exists(ItemCarrito.objects.filter(carrito=OuterRef("pk")))
+        borrables = abandonados.filter(vacio | Q(recordatorio_enviado__lt=ahora - GRACIA_RECORDATORIO))
+        ids = list(borrables.select_for_update().values_list("pk", flat=True))
+        _, por_modelo = CarritoCompra.objects.filter(pk__in=ids).delete()
+    recordados = 0
+    for carrito_id in abandonados.filter(recordatorio_enviado__isnull=True).values_list("pk", flat=True):
+        recordados += marcar_recordatorio(carrito_id=carrito_id, ahora=ahora)
+    return {"recordados": recordados, "eliminados": por_modelo.get(CarritoCompra._meta.label, 0)}
+
+
+@transaction.atomic
+def marcar_recordatorio(*, carrito_id: int, ahora=None) -> bool:
+    """Mark a cart reminded and queue its reminder email, unless it was reminded already.
+
+    The mark is a queryset ``update`` so it does not bump ``ultima_modificacion``
+    (auto_now), which would make the cart look active.
+    """
+    marcado = CarritoCompra.objects.filter(pk=carrito_id, comprado=False, recordatorio_enviado__isnull=True).update(
+        recordatorio_enviado=ahora or timezone.now()
+    )
+    if marcado:
+        transaction.on_commit(partial(_despachar_recordatorio, carrito_id), robust=True)
+    return bool(marcado)
+
+
+def _despachar_recordatorio(carrito_id: int) -> None:
+    from . import tasks
+
+    tasks.enviar_recordatorio_carrito.delay(carrito_id)
+
+
+def enviar_recordatorio_carrito(*, carrito_id: int) -> bool:
+    """Email the owner of a reminded cart what is waiting in it, once. Return True if sent now.
+
+    Nothing is sent when the cart was bought or deleted meanwhile, or has no items.
+    """
+    carrito = (
+        CarritoCompra.objects.select_related("usuario")
+        .filter(pk=carrito_id, comprado=False, recordatorio_enviado__isnull=False)
+        .first()
+    )
+    items = list(carrito.items.select_related("producto")) if carrito else []
+    if not items or not carrito.usuario.email:
+        return False
+    return enviar_email_una_vez(
+        f"recordatorio:carrito:{carrito.pk}",
+        lambda: _email(
+            plantilla="recordatorio_carrito",
+            asunto="Tu carrito te espera en Mi Tienda",
+            para=[carrito.usuario.email],
+            contexto={"carrito": carrito, "items": items, "usuario": carrito.usuario},
+        ),
+    )

@@ -5,12 +5,13 @@ services they call make each effect happen once.
 """
 
 import logging
+from datetime import date
 from smtplib import SMTPException
 
 from celery import Task, chain, shared_task
 from django.conf import settings
 
-from . import services
+from . import reports, services
 from .models import Producto, Venta
 
 logger = logging.getLogger(__name__)
@@ -36,9 +37,33 @@ class CallbackTask(Task):
         logger.error("Tarea %s[%s] falló con args=%r: %r", self.name, task_id, args, exc)
 
 
+class EmailTask(CallbackTask):
+    """A task that sends an email once (``services.enviar_email_una_vez``).
+
+    When another worker holds the email's claim (alive and sending, or dead: RabbitMQ
+    hands its task back at once), retry when that claim's lease ends instead of
+    acknowledging the message and losing the email.
+    """
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except services.EmailEnCurso as en_curso:
+            raise self.retry(countdown=en_curso.segundos, exc=en_curso) from None
+
+
 @shared_task(bind=True, name="ventas.tasks.procesar_venta_completa")
 def procesar_venta_completa(self, venta_id: int):
-    """Run a sale's pipeline: PDF invoice, then the confirmation email with it attached."""
+    """Run a sale's pipeline: the stock check, then the chain PDF invoice → confirmation email.
+
+    The checkout sends this one message per sale (one publish on the buyer's request,
+    not two); the stock check is the same service ``actualizar_inventario`` runs.
+    """
+    producto_id = Venta.objects.filter(pk=venta_id).values_list("producto_id", flat=True).first()
+    if producto_id is None:
+        logger.warning("Venta %s no existe; nada que procesar", venta_id)
+        return None
+    services.revisar_stock(producto_id=producto_id)
     # Immutable signatures: each step takes the sale id, not the previous result.
     return self.replace(chain(generar_factura_pdf.si(venta_id), enviar_email_confirmacion.si(venta_id)))
 
@@ -52,15 +77,13 @@ def generar_factura_pdf(venta_id: int) -> str | None:
         return None
 
 
-@shared_task(bind=True, name="ventas.tasks.enviar_email_confirmacion", base=CallbackTask, **REINTENTO_EMAIL)
-def enviar_email_confirmacion(self, venta_id: int) -> bool:
+@shared_task(name="ventas.tasks.enviar_email_confirmacion", base=EmailTask, **REINTENTO_EMAIL)
+def enviar_email_confirmacion(venta_id: int) -> bool:
     try:
         return services.enviar_confirmacion(venta_id=venta_id)
     except Venta.DoesNotExist:
         logger.warning("Venta %s no existe; no hay email que enviar", venta_id)
         return False
-    except services.EmailEnCurso as en_curso:
-        raise self.retry(countdown=en_curso.segundos, exc=en_curso) from None
 
 
 @shared_task(name="ventas.tasks.actualizar_inventario", base=CallbackTask)
@@ -72,17 +95,41 @@ def actualizar_inventario(producto_id: int) -> bool:
         return False
 
 
-@shared_task(bind=True, name="ventas.tasks.notificar_stock_bajo", base=CallbackTask, **REINTENTO_EMAIL)
-def notificar_stock_bajo(self, producto_id: int, cruce: int) -> bool:
+@shared_task(name="ventas.tasks.notificar_stock_bajo", base=EmailTask, **REINTENTO_EMAIL)
+def notificar_stock_bajo(producto_id: int, cruce: int) -> bool:
     try:
         return services.enviar_aviso_stock_bajo(producto_id=producto_id, cruce=cruce)
     except Producto.DoesNotExist:
         return False
-    except services.EmailEnCurso as en_curso:
-        raise self.retry(countdown=en_curso.segundos, exc=en_curso) from None
 
 
 @shared_task(name="ventas.tasks.reenviar_ventas_pendientes", base=CallbackTask)
 def reenviar_ventas_pendientes() -> int:
     """Re-send the pipeline of sales whose dispatch was lost (run by Beat, see docs/reliability.md)."""
     return services.reenviar_ventas_pendientes()
+
+
+# Periodic jobs (Celery Beat, see ventas/migrations/0003_tareas_periodicas.py)
+# ------------------------------------------------------------------------------
+
+
+@shared_task(name="ventas.tasks.generar_reporte_diario", base=EmailTask, **REINTENTO_EMAIL)
+def generar_reporte_diario(fecha: str | None = None) -> bool:
+    """Email yesterday's sales report (or that of ``fecha``, ISO date, for a re-run from the admin)."""
+    return reports.enviar_reporte_diario(fecha=date.fromisoformat(fecha) if fecha else None)
+
+
+@shared_task(name="ventas.tasks.limpiar_carritos_abandonados", base=CallbackTask)
+def limpiar_carritos_abandonados() -> dict[str, int]:
+    return services.limpiar_carritos_abandonados()
+
+
+@shared_task(name="ventas.tasks.enviar_recordatorio_carrito", base=EmailTask, **REINTENTO_EMAIL)
+def enviar_recordatorio_carrito(carrito_id: int) -> bool:
+    return services.enviar_recordatorio_carrito(carrito_id=carrito_id)
+
+
+@shared_task(name="ventas.tasks.actualizar_estadisticas", base=CallbackTask)
+def actualizar_estadisticas() -> str:
+    """Refresh the sales statistics snapshot (routed to the ``analytics`` queue)."""
+    return reports.actualizar_estadisticas().calculado.isoformat()

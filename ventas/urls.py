@@ -17,4 +17,5 @@ urlpatterns = [
     path("carrito/items/<int:item_id>/", views.cambiar_cantidad, name="cambiar_cantidad"),
     path("carrito/comprar/", views.comprar_carrito, name="comprar_carrito"),
     path("vendedor/", views.panel_vendedor, name="panel_vendedor"),
+    path("estadisticas/", views.estadisticas, name="estadisticas"),
 ]

@@ -5,6 +5,8 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from notificaciones import services as notificaciones
+
 from . import selectors, services
 from .forms import CambiarCantidadForm, CantidadForm
 from .models import ItemCarrito, Producto
@@ -138,9 +140,23 @@ def comprar_carrito(request):
 
 
 @login_required
+def estadisticas(request):
+    """Show staff the latest sales statistics (a snapshot Beat refreshes every 5 minutes)."""
+    if not request.user.is_staff:
+        raise PermissionDenied("Solo el personal ve las estadísticas.")
+    return render(request, "ventas/estadisticas.html")
+
+
+@login_required
 def panel_vendedor(request):
     if not selectors.es_vendedor(request.user):
         raise PermissionDenied("Solo los vendedores tienen panel.")
+    # Read before the tables: a sale notified after this id is applied live by the page.
+    ultima_notificacion = notificaciones.ultima_id(usuario_id=request.user.pk)
     productos = request.user.productos.filter(activo=True)
     ventas = selectors.ventas_visibles(request.user).filter(vendedor=request.user)[:20]
-    return render(request, "ventas/panel_vendedor.html", {"productos": productos, "ventas": ventas})
+    return render(
+        request,
+        "ventas/panel_vendedor.html",
+        {"productos": productos, "ventas": ventas, "ultima_notificacion": ultima_notificacion},
+    )

@@ -19,3 +19,19 @@ def test_health_nombra_a_redis_caido(client, settings):
     assert respuesta.status_code == 503
     assert "redis" in respuesta.json()["failing"]
     assert respuesta.json()["checks"]["database"] == "ok"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("esquema", ["redis", "amqp"])
+def test_health_nombra_al_broker_caido(client, settings, esquema):
+    from myproject import devservices
+
+    puerto = devservices.free_port()
+    settings.CELERY_BROKER_URL = f"{esquema}://guest:guest@127.0.0.1:{puerto}/" + ("/" if esquema == "amqp" else "0")
+    respuesta = client.get("/health/")
+    assert respuesta.status_code == 503
+    cuerpo = respuesta.json()
+    assert cuerpo["failing"] == ["broker", "workers"]
+    assert cuerpo["checks"]["broker"].startswith("error: ")
+    assert cuerpo["checks"]["workers"] == "unknown: broker down"
+    assert cuerpo["checks"]["redis"] == "ok" and cuerpo["checks"]["database"] == "ok"

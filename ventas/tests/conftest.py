@@ -1,5 +1,7 @@
 import pytest
 
+from myproject.testing import usar_hash_rapido
+
 from .factories import ProductoFactory, UsuarioFactory
 
 
@@ -22,3 +24,8 @@ def producto(vendedor):
 def cliente_comprador(client, comprador):
     client.force_login(comprador)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _hash_rapido(settings):
+    usar_hash_rapido(settings)

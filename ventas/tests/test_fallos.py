@@ -196,9 +196,8 @@ def _ventas_en_vuelo(monkeypatch, broker: str, cuantas: int) -> list[Venta]:
     """Make ``cuantas`` sales whose pipeline messages go to ``broker``, over 10 products."""
     otra = _app_en(broker)
 
-    def despachar(venta_id, producto_id):
+    def despachar(venta_id):
         otra.send_task("ventas.tasks.procesar_venta_completa", (venta_id,))
-        otra.send_task("ventas.tasks.actualizar_inventario", (producto_id,))
 
     monkeypatch.setattr(services, "_despachar_trabajo_de_venta", despachar)
     vendedor = UsuarioFactory()
@@ -348,10 +347,7 @@ def test_el_mismo_mensaje_entregado_dos_veces(celery_worker, buzon, comprador, v
         venta = services.comprar(comprador=comprador, producto_id=producto.pk, cantidad=2)  # 5 -> 3 (< 4)
     finally:
         before_task_publish.disconnect(capturar)
-    assert sorted(h["task"] for _, _, _, h, _ in publicados) == [
-        "ventas.tasks.actualizar_inventario",
-        "ventas.tasks.procesar_venta_completa",
-    ]
+    assert [h["task"] for _, _, _, h, _ in publicados] == ["ventas.tasks.procesar_venta_completa"]
 
     # The very same messages (same task ids, same bodies) twice more, while the
     # first delivery may still be running.

@@ -39,7 +39,7 @@ def test_reenvia_solo_las_pendientes_olvidadas(
         despachos.clear()
         assert services.reenviar_ventas_pendientes() == 1
 
-    assert despachos == [(olvidada.pk, producto.pk)]
+    assert despachos == [(olvidada.pk,)]
 
 
 def test_reenvia_por_lotes(comprador, producto, settings, despachos, django_capture_on_commit_callbacks):

@@ -1,0 +1,108 @@
+"""Checkout latency: POST a purchase as a logged-in buyer, p50 and p99 at concurrency 1 and 16.
+
+Variants, all in the same run against one Daphne process, one worker, one Redis:
+  (a) piso      a view that only inserts a Venta: the floor any checkout pays;
+  (b) nuestro   the real checkout: stock, sale, movement, notification, tasks on commit;
+  (c) en_linea  the same purchase with invoice PDF + email + stock alert done in the request.
+Targets: b/a <= 1.5 at p50; c/b >= 10.
+
+    python -m bench.checkout [--peticiones 200] [--repeticiones 3]
+"""
+
+import argparse
+import asyncio
+import time
+
+import httpx
+
+from .common import Pila, guardar, imprimir_tabla, mediana, percentil, progreso, sesion_para
+
+VARIANTES = {
+    "piso": "/bench/piso/{id}/",
+    "nuestro": "/ventas/comprar/{id}/",
+    "en_linea": "/bench/en-linea/{id}/",
+}
+CONCURRENCIAS = (1, 16)
+
+
+async def _ronda(base: str, ruta: str, cookies_por_cliente: list[dict], peticiones: int, concurrencia: int):
+    """Send ``peticiones`` purchases with ``concurrencia`` clients; return latencies in ms."""
+    latencias: list[float] = []
+    errores = 0
+    pendientes = iter(range(peticiones))
+
+    async def cliente(cookies: dict):
+        nonlocal errores
+        csrf = cookies["csrftoken"]
+        async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=60) as http:
+            for _ in pendientes:
+                inicio = time.perf_counter()
+                respuesta = await http.post(ruta, data={"cantidad": "1", "csrfmiddlewaretoken": csrf})
+                latencias.append((time.perf_counter() - inicio) * 1000)
+                errores += respuesta.status_code != 302
+
+    await asyncio.gather(*(cliente(cookies_por_cliente[i]) for i in range(concurrencia)))
+    return latencias, errores
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--peticiones", type=int, default=200, help="requests per round (default 200)")
+    parser.add_argument("--repeticiones", type=int, default=3, help="rounds per variant (default 3)")
+    args = parser.parse_args()
+
+    with Pila("checkout") as pila:
+        from ventas.tests.factories import ProductoFactory, UsuarioFactory
+
+        vendedor = UsuarioFactory(username="bench_vendedor")
+        producto = ProductoFactory(vendedor=vendedor, stock=10**9, stock_minimo=0)
+        compradores = [UsuarioFactory(username=f"bench_comprador{i}") for i in range(max(CONCURRENCIAS))]
+        cookies = [sesion_para(c) for c in compradores]
+        pila.worker()
+        _, puerto = pila.daphne(nucleo=1)
+        base = f"http://127.0.0.1:{puerto}"
+
+        resultados: dict = {}
+        for concurrencia in CONCURRENCIAS:
+            for variante, plantilla in VARIANTES.items():
+                ruta = plantilla.format(id=producto.pk)
+                asyncio.run(_ronda(base, ruta, cookies, 20, concurrencia))  # warm-up
+                p50s, p99s, errores = [], [], 0
+                for ronda in range(args.repeticiones):
+                    progreso(f"{variante} c={concurrencia} round {ronda + 1}/{args.repeticiones}")
+                    latencias, fallos = asyncio.run(_ronda(base, ruta, cookies, args.peticiones, concurrencia))
+                    p50s.append(percentil(latencias, 50))
+                    p99s.append(percentil(latencias, 99))
+                    errores += fallos
+                resultados[f"{variante}@{concurrencia}"] = {
+                    "p50_ms": mediana(p50s),
+                    "p99_ms": mediana(p99s),
+                    "errores": errores,
+                    "p50_rondas": p50s,
+                    "p99_rondas": p99s,
+                }
+
+    filas = []
+    for concurrencia in CONCURRENCIAS:
+        piso, nuestro, en_linea = (resultados[f"{v}@{concurrencia}"] for v in VARIANTES)
+        for nombre, r in zip(VARIANTES, (piso, nuestro, en_linea), strict=True):
+            filas.append([concurrencia, nombre, r["p50_ms"], r["p99_ms"], r["p50_ms"] / piso["p50_ms"], r["errores"]])
+        resultados[f"ratios@{concurrencia}"] = {
+            "b_sobre_a_p50": nuestro["p50_ms"] / piso["p50_ms"],
+            "c_sobre_b_p50": en_linea["p50_ms"] / nuestro["p50_ms"],
+            "objetivo": "b/a <= 1.5 at p50; c/b >= 10",
+        }
+    imprimir_tabla(
+        "Checkout latency (ms; medians over rounds)",
+        ["conc", "variant", "p50", "p99", "p50 / floor", "non-302"],
+        filas,
+    )
+    for concurrencia in CONCURRENCIAS:
+        r = resultados[f"ratios@{concurrencia}"]
+        b_a, c_b = r["b_sobre_a_p50"], r["c_sobre_b_p50"]
+        print(f"  c={concurrencia}: b/a = {b_a:.2f} (target <= 1.5), c/b = {c_b:.1f} (target >= 10)")
+    guardar("checkout", {"peticiones": args.peticiones, "repeticiones": args.repeticiones, "resultados": resultados})
+
+
+if __name__ == "__main__":
+    main()

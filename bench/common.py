@@ -1,0 +1,211 @@
+"""What every benchmark shares: the real stack, the machine's description, the table, the JSON.
+
+A benchmark is not a test: it starts the same parts production runs (a Redis, a Celery
+worker process, a Daphne process), measures, prints one table of ratios to a floor or
+peer measured in the same run, and writes ``bench/results/<name>.json``.
+"""
+
+import contextlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+RESULTS = BASE_DIR / "bench" / "results"
+LOGS = BASE_DIR / "var" / "bench-logs"
+PYTHON = sys.executable
+CORES = os.cpu_count() or 1
+COLAS = "celery,emails,procesamiento_pesado,analytics"
+
+
+def progreso(mensaje: str) -> None:
+    print(f"  … {mensaje}", file=sys.stderr, flush=True)
+
+
+def percentil(valores: list[float], p: float) -> float:
+    """Return the p-th percentile (0–100) by nearest rank."""
+    ordenados = sorted(valores)
+    if not ordenados:
+        return float("nan")
+    indice = max(0, min(len(ordenados) - 1, round(p / 100 * len(ordenados) + 0.5) - 1))
+    return ordenados[indice]
+
+
+def mediana(valores: list[float]) -> float:
+    return statistics.median(valores)
+
+
+def fijar_nucleo(nucleo: int) -> list[str]:
+    """Return a command prefix pinning a child process to one core, when that helps."""
+    if CORES > 1 and shutil.which("taskset"):
+        return ["taskset", "-c", str(nucleo % CORES)]
+    return []
+
+
+def maquina() -> dict:
+    """Describe the machine and the versions measured, for the JSON next to the numbers."""
+    modelo = ""
+    with contextlib.suppress(OSError):
+        for linea in Path("/proc/cpuinfo").read_text().splitlines():
+            if linea.startswith("model name"):
+                modelo = linea.split(":", 1)[1].strip()
+                break
+    import celery
+    import channels
+    import django
+    import PIL
+
+    redis_version = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout.strip()
+    return {
+        "cores": CORES,
+        "cpu": modelo,
+        "python": platform.python_version(),
+        "django": django.__version__,
+        "celery": celery.__version__,
+        "channels": channels.__version__,
+        "pillow": PIL.__version__,
+        "redis_server": redis_version,
+        "database": os.environ.get("DATABASE_URL", "sqlite").split(":", 1)[0],
+        "fecha": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def imprimir_tabla(titulo: str, columnas: list[str], filas: list[list]) -> None:
+    celdas = [[_celda(v) for v in fila] for fila in filas]
+    anchos = [max(len(c), *(len(f[i]) for f in celdas)) for i, c in enumerate(columnas)]
+    print(f"\n{titulo}")
+    print("  ".join(c.ljust(a) for c, a in zip(columnas, anchos, strict=True)))
+    print("  ".join("-" * a for a in anchos))
+    for fila in celdas:
+        print("  ".join(v.ljust(a) for v, a in zip(fila, anchos, strict=True)))
+
+
+def _celda(valor) -> str:
+    if isinstance(valor, float):
+        return f"{valor:.3g}" if abs(valor) < 100 else f"{valor:.0f}"
+    return str(valor)
+
+
+def guardar(nombre: str, datos: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    ruta = RESULTS / f"{nombre}.json"
+    ruta.write_text(json.dumps({"maquina": maquina(), **datos}, indent=2, ensure_ascii=False, default=str))
+    print(f"\n  written {ruta.relative_to(BASE_DIR)}")
+    return ruta
+
+
+class Pila:
+    """The real stack for a benchmark: private Redis, fresh database, worker and Daphne processes.
+
+    Environment variables are set for this process too, so Django code the benchmark
+    runs in-process (creating users, reading results) shares the same parts.
+    """
+
+    def __init__(self, nombre: str, settings: str = "bench.settings"):
+        self.nombre = nombre
+        self.procesos: list[subprocess.Popen] = []
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"mitienda-bench-{nombre}-"))
+        self.settings = settings
+
+    def __enter__(self):
+        from myproject import devservices
+
+        LOGS.mkdir(parents=True, exist_ok=True)
+        puerto_redis = devservices.free_port()
+        self.procesos.append(devservices.start_redis(puerto_redis, self.tmp / "redis"))
+        os.environ.update(
+            {
+                "DJANGO_SETTINGS_MODULE": self.settings,
+                "REDIS_URL": f"redis://127.0.0.1:{puerto_redis}/0",
+                "MEDIA_ROOT": str(self.tmp / "media"),
+                "EMAIL_FILE_PATH": str(self.tmp / "mail"),
+                "EMAIL_BACKEND": "myproject.mail.EmlFileBackend",
+                "DEBUG": "1",
+                "LOG_LEVEL": "WARNING",
+            }
+        )
+        if os.environ.get("CELERY_BROKER_URL") == "redis":  # the private Redis just started
+            os.environ["CELERY_BROKER_URL"] = os.environ["REDIS_URL"]
+        os.environ.setdefault("DATABASE_URL", f"sqlite:///{self.tmp / 'bench.sqlite3'}")
+        os.environ.pop("EMAIL_URL", None)
+        subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=BASE_DIR, check=True)
+        import django
+
+        django.setup()
+        return self
+
+    def __exit__(self, *exc):
+        for proceso in reversed(self.procesos):
+            if proceso.poll() is None:
+                proceso.terminate()
+                try:
+                    proceso.wait(10)
+                except subprocess.TimeoutExpired:
+                    proceso.kill()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def lanzar(self, nombre: str, comando: list[str], **env: str) -> subprocess.Popen:
+        log = open(LOGS / f"{self.nombre}-{nombre}.log", "wb")  # noqa: SIM115 - lives as long as the process
+        proceso = subprocess.Popen(comando, cwd=BASE_DIR, env={**os.environ, **env}, stdout=log, stderr=log)
+        self.procesos.append(proceso)
+        return proceso
+
+    def worker(self, *, colas: str = COLAS, concurrencia: int = 2, extra: tuple[str, ...] = (), **env: str):
+        from myproject.celery import app
+
+        nodo = f"bench-{self.nombre}-{len(self.procesos)}@localhost"
+        comando = [PYTHON, "-m", "celery", "-A", "myproject", "worker", "-l", "warning", "-n", nodo]
+        comando += ["-Q", colas, "-c", str(concurrencia), "--without-mingle", "--without-gossip", *extra]
+        proceso = self.lanzar("worker", fijar_nucleo(0) + comando, **env)
+        esperar(lambda: app.control.ping(destination=[nodo], timeout=0.5), "the worker", proceso)
+        return proceso
+
+    def daphne(self, *, nucleo: int = 1, servidor: str = "daphne") -> tuple[subprocess.Popen, int]:
+        from myproject import devservices
+
+        puerto = devservices.free_port()
+        if servidor == "uvicorn":
+            comando = [PYTHON, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(puerto)]
+            comando += ["--log-level", "warning", "myproject.asgi:application"]
+        else:
+            comando = [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(puerto), "myproject.asgi:application"]
+        proceso = self.lanzar(f"{servidor}-{puerto}", fijar_nucleo(nucleo) + comando)
+        esperar(lambda: _responde(puerto), f"{servidor} on port {puerto}", proceso)
+        return proceso, puerto
+
+
+def _responde(puerto: int) -> bool:
+    import socket
+
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", puerto), timeout=0.2):
+        return True
+    return False
+
+
+def esperar(condicion, que: str, proceso: subprocess.Popen | None = None, timeout: float = 60):
+    limite = time.monotonic() + timeout
+    while time.monotonic() < limite:
+        if proceso is not None and proceso.poll() is not None:
+            raise RuntimeError(f"{que} exited with {proceso.returncode}; see {LOGS}")
+        if resultado := condicion():
+            return resultado
+        time.sleep(0.1)
+    raise RuntimeError(f"timed out waiting for {que}")
+
+
+def sesion_para(usuario) -> dict[str, str]:
+    """Return the cookies of a logged-in session (made as Django's login would) and a CSRF token."""
+    from django.conf import settings
+    from django.middleware.csrf import _get_new_csrf_string
+
+    from myproject.testing import cookie_de_sesion
+
+    nombre, valor = cookie_de_sesion(usuario).split("=", 1)
+    return {nombre: valor, settings.CSRF_COOKIE_NAME: _get_new_csrf_string()}

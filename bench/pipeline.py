@@ -1,0 +1,115 @@
+"""Order pipeline throughput: sales fully processed per second (stock check + invoice + email).
+
+For each broker (Redis, and RabbitMQ when it answers at 127.0.0.1:5672), with one worker
+process of the project's settings (acks_late, prefetch 1, concurrency 2):
+  - queue N sales with the worker stopped, start it, time until every sale has its
+    invoice and its email: sales/s;
+  - the ceiling: N×3 no-op tasks (a sale runs three: pipeline, invoice, email) on the
+    same broker and worker settings: tasks/s ÷ 3.
+
+    python -m bench.pipeline [--ventas 100]
+"""
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+from .common import BASE_DIR, Pila, esperar, guardar, imprimir_tabla, progreso
+
+RABBITMQ = "amqp://guest:guest@127.0.0.1:5672//"
+TAREAS_POR_VENTA = 3
+
+
+def _rabbitmq_disponible() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 5672), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+def _medir(pila: Pila, ventas: int) -> dict:
+    broker = os.environ["CELERY_BROKER_URL"]
+    from django.db import transaction
+
+    from myproject.celery import app
+    from ventas import services
+    from ventas.models import Venta
+    from ventas.tests.factories import ProductoFactory, UsuarioFactory
+
+    from . import tareas
+
+    app.control.purge()
+    env = {"CELERY_BROKER_URL": broker}
+
+    comprador = UsuarioFactory(username=f"bench_pipeline_{len(pila.procesos)}")
+    producto = ProductoFactory(stock=10**9, stock_minimo=0)
+    progreso(f"{broker.split(':')[0]}: queueing {ventas} sales")
+    ids = []
+    for _ in range(ventas):
+        with transaction.atomic():
+            ids.append(services.comprar(comprador=comprador, producto_id=producto.pk, cantidad=1).pk)
+    worker = pila.worker(**env)
+    inicio = time.perf_counter()
+    esperar(
+        lambda: Venta.objects.filter(pk__in=ids, email_enviado=True, factura__gt="").count() == ventas,
+        "every sale processed",
+        worker,
+        timeout=600,
+    )
+    segundos_ventas = time.perf_counter() - inicio
+    worker.terminate()
+    worker.wait(30)
+
+    progreso(f"{broker.split(':')[0]}: {ventas * TAREAS_POR_VENTA} no-op tasks")
+    resultados = [tareas.nada.delay(i) for i in range(ventas * TAREAS_POR_VENTA)]
+    worker = pila.worker(extra=("-I", "bench.tareas"), **env)
+    inicio = time.perf_counter()
+    for resultado in resultados:
+        resultado.get(timeout=600)
+    segundos_nada = time.perf_counter() - inicio
+    worker.terminate()
+    worker.wait(30)
+
+    por_segundo = ventas / segundos_ventas
+    techo = ventas * TAREAS_POR_VENTA / segundos_nada / TAREAS_POR_VENTA
+    return {"ventas_por_s": por_segundo, "techo_ventas_por_s": techo, "razon": por_segundo / techo}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ventas", type=int, default=100)
+    parser.add_argument("--broker", help=argparse.SUPPRESS)  # one broker, in a child process
+    args = parser.parse_args()
+    if args.broker:
+        # Settings read CELERY_BROKER_URL once, so each broker is measured in its own process.
+        os.environ["CELERY_BROKER_URL"] = args.broker
+        with Pila(f"pipeline-{args.broker.split(':')[0]}") as pila:
+            print(json.dumps(_medir(pila, args.ventas)))
+        return
+
+    brokers = {"redis": None}
+    if _rabbitmq_disponible():
+        brokers["rabbitmq"] = RABBITMQ
+    else:
+        progreso("RabbitMQ not reachable at 127.0.0.1:5672: measuring Redis only")
+    resultados = {}
+    for nombre, url in brokers.items():
+        comando = [sys.executable, "-m", "bench.pipeline", "--ventas", str(args.ventas), "--broker", url or "redis"]
+        salida = subprocess.run(comando, check=True, capture_output=True, text=True, cwd=BASE_DIR)
+        print(salida.stderr, end="", file=sys.stderr)
+        resultados[nombre] = json.loads(salida.stdout.strip().splitlines()[-1])
+    imprimir_tabla(
+        f"Order pipeline throughput ({args.ventas} sales, 1 worker, concurrency 2)",
+        ["broker", "sales/s", "ceiling sales/s (no-op)", "ratio"],
+        [[n, r["ventas_por_s"], r["techo_ventas_por_s"], r["razon"]] for n, r in resultados.items()],
+    )
+    guardar("pipeline", {"ventas": args.ventas, "resultados": resultados})
+
+
+if __name__ == "__main__":
+    main()

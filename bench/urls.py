@@ -1,0 +1,11 @@
+from django.urls import path
+
+from myproject.urls import urlpatterns as producto
+
+from . import views
+
+urlpatterns = [
+    path("bench/piso/<int:producto_id>/", views.piso),
+    path("bench/en-linea/<int:producto_id>/", views.en_linea),
+    *producto,
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ImagenesConfig(AppConfig):
+    name = "imagenes"
+    verbose_name = "Imágenes"

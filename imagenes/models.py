@@ -1,0 +1,74 @@
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+VERSIONES = ("thumbnail", "medium", "large")
+
+
+def ruta_original(instancia: "ImagenUsuario", nombre: str) -> str:
+    """Return a private path for an original that says nothing of the user's file name."""
+    return f"imagenes/originales/{instancia.usuario_id}/{uuid.uuid4().hex}{PurePath(nombre).suffix.lower()}"
+
+
+class ImagenUsuario(models.Model):
+    """A photo a user uploaded, and what the image chord made of it."""
+
+    class Estado(models.TextChoices):
+        PROCESANDO = "procesando", "Procesando"
+        LISTA = "lista", "Lista"
+        REVISION = "revision", "En revisión"
+        RECHAZADA = "rechazada", "Rechazada por moderación"
+        FALLIDA = "fallida", "Falló"
+
+    usuario = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="imagenes")
+    # The original keeps the user's EXIF (maybe GPS): it is never served.
+    archivo_original = models.FileField(upload_to=ruta_original)
+    descripcion = models.CharField(max_length=300, blank=True)
+    archivo_thumbnail = models.FileField(upload_to="imagenes/procesadas/", blank=True)
+    archivo_medium = models.FileField(upload_to="imagenes/procesadas/", blank=True)
+    archivo_large = models.FileField(upload_to="imagenes/procesadas/", blank=True)
+    metadatos = models.JSONField(default=dict, blank=True)
+    # None until a moderation service answered; then its verdict and confidence.
+    contenido_seguro = models.BooleanField(null=True, blank=True)
+    confianza_analisis = models.FloatField(null=True, blank=True)
+    categorias = models.JSONField(default=list, blank=True)
+    nota_moderacion = models.CharField(max_length=200, blank=True)
+    estado = models.CharField(max_length=20, choices=Estado, default=Estado.PROCESANDO, db_index=True)
+    error = models.CharField(max_length=300, blank=True)
+    creada = models.DateTimeField(auto_now_add=True, db_index=True)
+    actualizada = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-creada", "-pk"]
+        verbose_name = "imagen de usuario"
+        verbose_name_plural = "imágenes de usuarios"
+
+    def __str__(self):
+        return f"Imagen {self.pk} de {self.usuario}"
+
+    def get_absolute_url(self):
+        return reverse("imagenes:detalle", args=[self.pk])
+
+    def visible_para(self, usuario) -> bool:
+        return usuario.is_staff or usuario.pk == self.usuario_id
+
+    def archivo(self, version: str):
+        return getattr(self, f"archivo_{version}")
+
+    def url_version(self, version: str) -> str | None:
+        """Return the URL that serves a processed version to its owner, or None while there is none."""
+        if not self.archivo(version):
+            return None
+        return reverse("imagenes:archivo", args=[self.pk, version])
+
+    @property
+    def terminada(self) -> bool:
+        return self.estado != self.Estado.PROCESANDO
+
+    @property
+    def usable(self) -> bool:
+        """Whether the image may be shown to others (attached to a product)."""
+        return self.estado == self.Estado.LISTA and all(self.archivo(v) for v in VERSIONES)

@@ -1,0 +1,99 @@
+"""A real Chromium uploads a photo and watches the page switch to the thumbnail without reloading.
+
+Skipped cleanly when Playwright or Chromium is missing. It runs against a real Daphne
+started here (the live-alerts branch brings a shared fixture; this one can move to it).
+"""
+
+import shutil
+import sys
+
+import pytest
+import requests
+
+from myproject import devservices
+from myproject.testing import detener, esperar, lanzar
+
+from . import generadores as g
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture
+def servidor(celery_worker):
+    puerto = devservices.free_port()
+    comando = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(puerto), "myproject.asgi:application"]
+    proceso = lanzar("daphne-imagenes", comando)
+
+    def responde():
+        try:
+            return requests.get(f"http://127.0.0.1:{puerto}/accounts/login/", timeout=3).status_code < 500
+        except requests.RequestException:
+            return proceso.poll() is not None
+
+    esperar(responde, timeout=30, mensaje="daphne to answer")
+    assert proceso.poll() is None, "daphne exited; see var/test-logs/daphne-imagenes.log"
+    yield f"http://127.0.0.1:{puerto}"
+    detener(proceso)
+
+
+def test_subir_y_ver_la_miniatura_sin_recargar(servidor, httpserver, cliente, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not shutil.which(CHROMIUM) and not __import__("os").path.exists(CHROMIUM):
+        pytest.skip("chromium is not installed")
+    # A slow moderation answer keeps the image "processing" long enough to see the switch.
+    httpserver.expect_request("/moderar").respond_with_handler(_seguro_despues_de(0.8))
+    foto = tmp_path / "playa.jpg"
+    foto.write_bytes(g.jpeg_con_gps(1600, 1200))
+
+    with sync_api.sync_playwright() as p:
+        navegador = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        contexto = navegador.new_context()
+        contexto.add_cookies([{"name": "sessionid", "value": cliente.cookies["sessionid"].value, "url": servidor}])
+        # Count the page's status fetches, to see the notification event trigger one.
+        contexto.add_init_script(
+            "window.__estados = 0; const f = window.fetch;"
+            "window.fetch = (...a) => { if (String(a[0]).includes('/estado/')) window.__estados++; return f(...a); };"
+        )
+        pagina = contexto.new_page()
+        pagina.goto(f"{servidor}/imagenes/subir/")
+        pagina.set_input_files("input[type=file]", str(foto))
+        pagina.fill("input[name=descripcion]", "Playa al atardecer")
+        pagina.click("form.formulario button[type=submit]")
+        pagina.wait_for_url("**/imagenes/*/")
+        assert pagina.text_content("#imagen-estado") == "Procesando"
+        pagina.evaluate("window.__sinRecargar = true")
+
+        pagina.wait_for_function("document.getElementById('imagen-estado').textContent === 'Lista'", timeout=30_000)
+        pagina.locator("img[data-version=thumbnail]").wait_for(state="visible")
+        assert pagina.evaluate("window.__sinRecargar") is True  # same document: it switched by itself
+        pagina.wait_for_function("document.querySelector('img[data-version=thumbnail]').naturalWidth > 0")
+        assert pagina.evaluate("document.querySelector('img[data-version=thumbnail]').naturalWidth") == 150
+        assert "Canon EOS 80D" in pagina.text_content("#imagen-metadatos")
+        assert "Contenido seguro" in pagina.text_content("#imagen-moderacion")
+
+        # Polling has stopped; the notifications client's window event makes the page fetch again,
+        # but only for this image.
+        imagen_id = pagina.get_attribute("#imagen", "data-imagen-id")
+        antes = pagina.evaluate("window.__estados")
+        evento = "d => window.dispatchEvent(new CustomEvent('mitienda:notificacion', {detail: d}))"
+        pagina.evaluate(evento, {"type": "imagen_procesada", "imagen_id": int(imagen_id) + 1000})
+        pagina.evaluate(evento, {"type": "imagen_procesada", "imagen_id": int(imagen_id)})
+        # fetch() runs synchronously inside the listener: a fetch for the other id would already count.
+        pagina.wait_for_function(f"window.__estados === {antes + 1}", timeout=5_000)
+        navegador.close()
+
+
+def _seguro_despues_de(segundos: float):
+    import time
+
+    from werkzeug import Response
+
+    def responder(request):
+        time.sleep(segundos)
+        return Response('{"seguro": true, "confianza": 0.99, "categorias": []}', content_type="application/json")
+
+    return responder

@@ -1,0 +1,151 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.views import View
+from django.views.decorators.http import require_POST
+
+from ventas.models import Producto
+
+from . import services
+from .forms import AsignarProductoForm, SubirImagenForm
+from .models import VERSIONES, ImagenUsuario
+
+# Multipart overhead allowed on top of the file size limit before we refuse to read a request.
+HOLGURA_MULTIPART = 64 * 1024
+
+
+def _imagen_visible(request, imagen_id: int) -> ImagenUsuario:
+    imagen = get_object_or_404(ImagenUsuario.objects.select_related("usuario"), pk=imagen_id)
+    if not imagen.visible_para(request.user):
+        raise Http404("Esa imagen no existe.")
+    return imagen
+
+
+@login_required
+def galeria(request):
+    imagenes = ImagenUsuario.objects.filter(usuario=request.user)[:200]
+    return render(request, "imagenes/galeria.html", {"imagenes": imagenes})
+
+
+class SubirImagenView(LoginRequiredMixin, View):
+    """Take an upload, check it before decoding, store it, and answer at once.
+
+    The slow work (sizes, metadata, moderation) runs in the image chord.
+    """
+
+    plantilla = "imagenes/subir.html"
+
+    def get(self, request):
+        return render(request, self.plantilla, {"form": SubirImagenForm()})
+
+    def post(self, request):
+        try:
+            largo = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            largo = 0
+        if largo > settings.IMAGENES_MAX_BYTES + HOLGURA_MULTIPART:
+            # Refuse before the multipart body is parsed and its file spooled to disk.
+            aviso = f"El archivo es demasiado grande; el máximo es {filesizeformat(settings.IMAGENES_MAX_BYTES)}."
+            return render(request, self.plantilla, {"form": SubirImagenForm(), "aviso": aviso}, status=413)
+        form = SubirImagenForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return render(request, self.plantilla, {"form": form}, status=400)
+        imagen = services.crear_imagen(
+            usuario=request.user,
+            archivo=form.cleaned_data["archivo"],
+            descripcion=form.cleaned_data["descripcion"],
+            formato=form.info.formato,
+        )
+        messages.success(request, "Recibimos tu imagen; la estamos procesando.")
+        return redirect(imagen)
+
+
+@login_required
+def detalle(request, imagen_id: int):
+    imagen = _imagen_visible(request, imagen_id)
+    es_duena = imagen.usuario_id == request.user.pk
+    asignar = None
+    if es_duena and Producto.objects.filter(vendedor=request.user).exists():
+        asignar = AsignarProductoForm(usuario=request.user)
+    return render(
+        request,
+        "imagenes/detalle.html",
+        {"imagen": imagen, "datos": datos_de_estado(imagen), "asignar": asignar},
+    )
+
+
+def datos_de_estado(imagen: ImagenUsuario) -> dict:
+    """Return the JSON the detail page reads to show an image's progress and results."""
+    return {
+        "id": imagen.pk,
+        "estado": imagen.estado,
+        "estado_texto": imagen.get_estado_display(),
+        "terminada": imagen.terminada,
+        "usable": imagen.usable,
+        "descripcion": imagen.descripcion,
+        "error": imagen.error,
+        "versiones": {v: imagen.url_version(v) for v in VERSIONES},
+        "metadatos": imagen.metadatos,
+        "moderacion": {
+            "contenido_seguro": imagen.contenido_seguro,
+            "confianza": imagen.confianza_analisis,
+            "categorias": imagen.categorias,
+            "nota": imagen.nota_moderacion,
+        },
+    }
+
+
+@login_required
+def estado(request, imagen_id: int):
+    respuesta = JsonResponse(datos_de_estado(_imagen_visible(request, imagen_id)))
+    respuesta["Cache-Control"] = "no-store"
+    return respuesta
+
+
+@login_required
+def archivo(request, imagen_id: int, version: str):
+    """Serve a processed version to its owner (and staff). Originals are never served."""
+    if version not in VERSIONES:
+        raise Http404("Versión desconocida.")
+    imagen = _imagen_visible(request, imagen_id)
+    campo = imagen.archivo(version)
+    if not campo:
+        raise Http404("Esa versión aún no existe.")
+    respuesta = FileResponse(campo.open("rb"), content_type="image/jpeg")
+    respuesta["Cache-Control"] = "private, max-age=300"
+    respuesta["X-Content-Type-Options"] = "nosniff"
+    return respuesta
+
+
+@require_POST
+@login_required
+def asignar_a_producto(request, imagen_id: int):
+    imagen = get_object_or_404(ImagenUsuario, pk=imagen_id, usuario=request.user)
+    form = AsignarProductoForm(request.POST, usuario=request.user)
+    if not form.is_valid():
+        messages.error(request, "Elige uno de tus productos.")
+        return redirect(imagen)
+    try:
+        producto = services.asignar_a_producto(
+            imagen_id=imagen.pk, producto_id=form.cleaned_data["producto"].pk, usuario=request.user
+        )
+    except services.ErrorImagen as error:
+        messages.error(request, str(error))
+        return redirect(imagen)
+    messages.success(request, f"La imagen ahora es la foto de «{producto.nombre}».")
+    return redirect(producto)
+
+
+@require_POST
+@login_required
+def eliminar(request, imagen_id: int):
+    try:
+        services.eliminar_imagen(imagen_id=imagen_id, usuario=request.user)
+    except ImagenUsuario.DoesNotExist:
+        raise Http404("Esa imagen no existe.") from None
+    messages.success(request, "Imagen eliminada.")
+    return redirect("imagenes:galeria")

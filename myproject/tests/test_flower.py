@@ -1,0 +1,77 @@
+"""Flower, started the way Procfile and compose start it, against the test broker."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from myproject import devservices
+from myproject.testing import BASE_DIR, detener, esperar, lanzar
+
+
+@pytest.mark.django_db(transaction=True)
+def test_flower_lista_el_worker_y_pide_credenciales(celery_worker):
+    nodo = f"worker-{os.getpid()}@localhost"  # the session worker (testing.iniciar_worker)
+    puerto = devservices.free_port()
+    flower = lanzar(
+        "flower",
+        [sys.executable, "-m", "myproject.flower", f"--port={puerto}", "--address=127.0.0.1", "--inspect_timeout=5000"],
+        FLOWER_BASIC_AUTH="ops:s3creta",
+    )
+    url = f"http://127.0.0.1:{puerto}"
+    try:
+
+        def trabajadores():
+            try:
+                # refresh=1: ask the workers now, not Flower's cache (a loaded machine may miss its first inspect).
+                respuesta = requests.get(f"{url}/api/workers?refresh=1", auth=("ops", "s3creta"), timeout=15)
+            except requests.ConnectionError:
+                return None
+            return respuesta.status_code == 200 and nodo in respuesta.json() and respuesta.json()
+
+        workers = esperar(trabajadores, timeout=45, mensaje="Flower to list the worker")
+        assert "celery" in {cola["name"] for cola in workers[nodo]["active_queues"]}
+        assert requests.get(f"{url}/api/workers", timeout=5).status_code == 401
+        assert requests.get(f"{url}/", auth=("ops", "otra"), timeout=5).status_code == 401
+        assert requests.get(f"{url}/", auth=("ops", "s3creta"), timeout=5).status_code == 200
+        # What compose's healthcheck probes, without credentials.
+        assert requests.get(f"{url}/healthcheck", timeout=5).text == "OK"
+    finally:
+        detener(flower)
+
+
+@pytest.mark.parametrize(
+    ("auth", "mensaje"),
+    [("", "FLOWER_BASIC_AUTH is required in production"), ("sin-clave", 'must be "user:password"')],
+)
+def test_flower_no_arranca_en_produccion_sin_credenciales(auth, mensaje):
+    resultado = subprocess.run(
+        [sys.executable, "-m", "myproject.flower", "--port=1"],
+        cwd=BASE_DIR,
+        env={**os.environ, "DEBUG": "0", "FLOWER_BASIC_AUTH": auth},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert resultado.returncode != 0
+    assert mensaje in resultado.stderr
+
+
+def test_las_tareas_no_llevan_datos_personales_en_sus_argumentos():
+    """Flower and the broker show task arguments: ours pass ids, never emails or names.
+
+    A task that must carry personal data has to be sent with argsrepr/kwargsrepr hiding it.
+    """
+    import inspect
+
+    from myproject.celery import app
+
+    app.loader.import_default_modules()
+    sospechosos = ("email", "correo", "nombre", "usuario", "direccion", "telefono", "password")
+    for nombre, tarea in app.tasks.items():
+        if nombre.startswith("celery."):
+            continue
+        for parametro in inspect.signature(tarea.run).parameters:
+            assert not any(p in parametro.lower() for p in sospechosos), f"{nombre}({parametro})"

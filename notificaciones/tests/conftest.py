@@ -1,0 +1,35 @@
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import channel_layers
+from django.db import connections
+
+from ventas.tests.factories import UsuarioFactory
+
+
+@pytest.fixture(autouse=True)
+def _capa_nueva():
+    """Give each test a fresh Redis channel layer: pytest-asyncio runs each test in a new loop."""
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
+def vendedor(transactional_db):
+    return UsuarioFactory(username="vendedor_ws")
+
+
+@pytest.fixture
+def otro(transactional_db):
+    return UsuarioFactory(username="otro_ws")
+
+
+@pytest.fixture
+async def cerrar_conexiones_de_hilos():
+    """Close the database connections the test opened in asgiref's worker thread.
+
+    ``database_sync_to_async`` runs the ORM in a long-lived thread; with CONN_MAX_AGE its
+    PostgreSQL connection would outlive the test and block dropping the test database.
+    """
+    yield
+    await database_sync_to_async(connections.close_all)()

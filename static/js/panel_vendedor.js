@@ -1,0 +1,85 @@
+// Seller dashboard, live: each nueva_venta notification (dispatched by
+// notificaciones.js as a "mitienda:notificacion" event) adds the sale to the latest
+// sales and updates that product's stock. Text goes in with textContent only.
+(function () {
+  "use strict";
+  const panel = document.getElementById("panel-vendedor");
+  if (!panel) return;
+  const MAX_FILAS = 20;
+  // The page was rendered with every notification up to this id already applied.
+  const ultimaAlRenderizar = parseInt(panel.dataset.ultimaNotificacion || "0", 10) || 0;
+  const stockAplicado = new Map(); // producto_id -> notification id that set its stock
+  const estado = document.getElementById("estado-conexion");
+  const tbody = document.getElementById("ventas-tbody");
+
+  function celda(texto) {
+    const td = document.createElement("td");
+    td.textContent = texto;
+    return td;
+  }
+
+  function dosDigitos(n) {
+    return String(n).padStart(2, "0");
+  }
+
+  function fecha(timestamp) {
+    const f = new Date(timestamp);
+    if (isNaN(f)) return "";
+    return `${dosDigitos(f.getDate())}/${dosDigitos(f.getMonth() + 1)}/${f.getFullYear()} ` +
+      `${dosDigitos(f.getHours())}:${dosDigitos(f.getMinutes())}`;
+  }
+
+  function agregarVenta(venta) {
+    const ventaId = Number(venta.venta_id);
+    if (!Number.isInteger(ventaId) || tbody.querySelector(`tr[data-venta="${ventaId}"]`)) return;
+    tbody.querySelectorAll("tr.vacio").forEach((fila) => fila.remove());
+    const fila = document.createElement("tr");
+    fila.dataset.venta = String(ventaId);
+    fila.className = "nueva";
+    const numero = document.createElement("td");
+    const enlace = document.createElement("a");
+    enlace.href = `/ventas/${ventaId}/`;
+    enlace.textContent = String(venta.numero || ventaId);
+    numero.appendChild(enlace);
+    fila.append(
+      numero,
+      celda(String(venta.producto ?? "")),
+      celda(String(venta.cantidad ?? "")),
+      celda(`$${venta.monto}`),
+      celda("Pendiente"),
+      celda(fecha(venta.timestamp)),
+    );
+    tbody.prepend(fila);
+    while (tbody.children.length > MAX_FILAS) tbody.lastElementChild.remove();
+  }
+
+  function actualizarStock(venta) {
+    const productoId = Number(venta.producto_id);
+    const stock = Number(venta.stock);
+    if (!Number.isInteger(productoId) || !Number.isInteger(stock)) return;
+    // Sales may arrive out of order (replay, several servers): the newest one wins.
+    if ((stockAplicado.get(productoId) || 0) > venta.id) return;
+    stockAplicado.set(productoId, venta.id);
+    const fila = panel.querySelector(`tr[data-producto="${productoId}"]`);
+    if (!fila) return;
+    const celdaStock = fila.querySelector(".stock");
+    celdaStock.textContent = String(stock);
+    celdaStock.classList.toggle("bajo", stock < (parseInt(fila.dataset.minimo, 10) || 0));
+    celdaStock.classList.remove("cambio");
+    void celdaStock.offsetWidth; // restart the highlight animation
+    celdaStock.classList.add("cambio");
+  }
+
+  window.addEventListener("mitienda:notificacion", (evento) => {
+    const mensaje = evento.detail;
+    if (!mensaje || mensaje.type !== "nueva_venta" || !(mensaje.id > ultimaAlRenderizar)) return;
+    agregarVenta(mensaje);
+    actualizarStock(mensaje);
+  });
+
+  window.addEventListener("mitienda:conexion", (evento) => {
+    const conectado = Boolean(evento.detail && evento.detail.conectado);
+    estado.textContent = conectado ? "En vivo" : "Reconectando…";
+    estado.classList.toggle("conectado", conectado);
+  });
+})();
