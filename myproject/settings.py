@@ -24,6 +24,10 @@ if DEBUG:
 else:
     SECRET_KEY = env("SECRET_KEY")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+    if "*" in ALLOWED_HOSTS:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("ALLOWED_HOSTS may not contain '*' when DEBUG is off; list the site's host names.")
 
 LANGUAGE_CODE = "es-mx"
 TIME_ZONE = "America/Mexico_City"
@@ -97,6 +101,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Daphne runs each request's synchronous code in a thread of its own, so persistent
+# connections (CONN_MAX_AGE) pile up one per thread until PostgreSQL refuses clients
+# (seen at 50 concurrent buyers). A bounded pool per process makes a request wait for
+# a connection instead. https://docs.djangoproject.com/en/5.2/ref/databases/#connection-pool
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool("DATABASE_POOL", default=True):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN", default=1),
+        "max_size": env.int("DATABASE_POOL_MAX", default=10),
+        "timeout": env.int("DATABASE_POOL_TIMEOUT", default=60),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Auth
@@ -310,18 +325,3 @@ VENTAS_REENVIO_TRAS = env.int("VENTAS_REENVIO_TRAS", default=CELERY_VISIBILITY_T
 # Older pending sales are not re-sent but left to a person; the sweeper logs them.
 VENTAS_REENVIO_MAX_EDAD = env.int("VENTAS_REENVIO_MAX_EDAD", default=7 * 24 * 60 * 60)
 VENTAS_REENVIO_LOTE = 500
-if not DEBUG and "*" in ALLOWED_HOSTS:
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured("ALLOWED_HOSTS may not contain '*' when DEBUG is off; list the site's host names.")
-# Daphne runs each request's synchronous code in a thread of its own, so persistent
-# connections (CONN_MAX_AGE) pile up one per thread until PostgreSQL refuses clients
-# (seen at 50 concurrent buyers). A bounded pool per process makes a request wait for
-# a connection instead. https://docs.djangoproject.com/en/5.2/ref/databases/#connection-pool
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool("DATABASE_POOL", default=True):
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env.int("DATABASE_POOL_MIN", default=1),
-        "max_size": env.int("DATABASE_POOL_MAX", default=10),
-        "timeout": env.int("DATABASE_POOL_TIMEOUT", default=60),
-    }

@@ -48,7 +48,7 @@ def test_reenvia_por_lotes(comprador, producto, settings, despachos, django_capt
     with django_capture_on_commit_callbacks(execute=True):
         despachos.clear()
         assert services.reenviar_ventas_pendientes() == 2
-    assert [venta_id for venta_id, _ in despachos] == [ventas[0].pk, ventas[1].pk]
+    assert despachos == [(ventas[0].pk,), (ventas[1].pk,)]
 
 
 def test_un_email_reclamado_por_otro_worker_se_reintenta_no_se_da_por_hecho(
