@@ -87,3 +87,9 @@ clean: ## Stop our redis-server, remove var/ and caches (keeps .venv)
 	if [ -x $(PY) ]; then $(PY) -m myproject.devservices stop-redis; fi
 	rm -rf var .pytest_cache .ruff_cache
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+.PHONY: load
+load: install ## Load test: 200 buyers, 10 products, 60 s on Daphne + worker (report in var/bench/carga.json)
+	mkdir -p var
+	CARGA_COMPRADORES=$${CARGA_COMPRADORES:-200} CARGA_SEGUNDOS=$${CARGA_SEGUNDOS:-60} CARGA_STOCK=$${CARGA_STOCK:-30} \
+		$(VENV)/bin/pytest ventas/tests/test_carga.py $(PYTEST_ARGS)

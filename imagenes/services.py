@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import random
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -20,6 +19,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from myproject.commit import partial
 from notificaciones.services import notificar
 from ventas.models import Producto
 

@@ -24,6 +24,10 @@ if DEBUG:
 else:
     SECRET_KEY = env("SECRET_KEY")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+    if "*" in ALLOWED_HOSTS:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("ALLOWED_HOSTS may not contain '*' when DEBUG is off; list the site's host names.")
 
 LANGUAGE_CODE = "es-mx"
 TIME_ZONE = "America/Mexico_City"
@@ -97,6 +101,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Daphne runs each request's synchronous code in a thread of its own, so persistent
+# connections (CONN_MAX_AGE) pile up one per thread until PostgreSQL refuses clients
+# (seen at 50 concurrent buyers). A bounded pool per process makes a request wait for
+# a connection instead. https://docs.djangoproject.com/en/5.2/ref/databases/#connection-pool
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool("DATABASE_POOL", default=True):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN", default=1),
+        "max_size": env.int("DATABASE_POOL_MAX", default=10),
+        "timeout": env.int("DATABASE_POOL_TIMEOUT", default=60),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Auth
@@ -273,3 +288,40 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},  # fpdf2's font subsetting is chatty at INFO
     },
 }
+
+# Faults and recovery
+# ------------------------------------------------------------------------------
+# See docs/reliability.md. With the broker down, a sale still commits: publishing
+# gives up within a couple of seconds (the buyer is not kept waiting, on_commit is
+# robust) and the sweeper below dispatches it once the broker is back.
+# https://docs.celeryq.dev/en/stable/userguide/configuration.html#broker-connection-timeout
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] = CELERY_BROKER_CONNECTION_TIMEOUT
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
+# On Redis a dead worker's messages come back once the visibility timeout passed,
+# but kombu only looks for them every interval × throttle seconds (100 s by
+# default); scan every twentieth of the timeout so recovery is bounded by it.
+CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = max(1, CELERY_VISIBILITY_TIMEOUT // 20)
+CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1
+# Each .delay() subscribes to its result on Redis; Celery's default is 20 retries a
+# second apart, which would hold a buyer's request for 20 s while Redis is down.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS["retry_policy"] = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+# A worker holds an email this long before another may take it over (its worker
+# died). Longer than an SMTP exchange, shorter than the visibility timeout, so the
+# redelivered task of a dead worker finds the claim expired.
+EMAIL_LEASE_SECONDS = env.int(
+    "EMAIL_LEASE_SECONDS", default=min(2 * EMAIL_TIMEOUT + 30, CELERY_VISIBILITY_TIMEOUT // 2)
+)
+# The sweeper (ventas.tasks.reenviar_ventas_pendientes) re-sends the pipeline of sales
+# still pending after this long: a healthy sale is done well before (its slowest path
+# is a redelivery after the visibility timeout plus the longest retry delay).
+VENTAS_REENVIO_TRAS = env.int("VENTAS_REENVIO_TRAS", default=CELERY_VISIBILITY_TIMEOUT + CELERY_MAX_RETRY_DELAY + 60)
+# Older pending sales are not re-sent but left to a person; the sweeper logs them.
+VENTAS_REENVIO_MAX_EDAD = env.int("VENTAS_REENVIO_MAX_EDAD", default=7 * 24 * 60 * 60)
+VENTAS_REENVIO_LOTE = 500

@@ -5,11 +5,12 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
-from functools import partial
 
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import Q
+
+from myproject.commit import partial
 
 from .models import Notificacion
 

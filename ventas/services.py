@@ -8,7 +8,6 @@ task may run twice.
 import logging
 from collections.abc import Callable
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -19,6 +18,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from myproject.commit import partial
 from notificaciones.services import notificar
 
 from . import invoices
@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 # How long a worker may hold an email before another may take it over. Longer than
 # an SMTP exchange can take, shorter than the broker's visibility timeout, so the
 # redelivered task of a dead worker finds the claim expired.
-EMAIL_LEASE = timedelta(seconds=2 * settings.EMAIL_TIMEOUT + 30)
+EMAIL_LEASE = timedelta(seconds=settings.EMAIL_LEASE_SECONDS)
 
 
 class ErrorVenta(Exception):
@@ -46,6 +46,19 @@ class CarritoVacio(ErrorVenta):
 
 class CantidadInvalida(ErrorVenta):
     pass
+
+
+class EmailEnCurso(Exception):  # noqa: N818 - a state, not an error
+    """Another worker holds the email's claim and has not sent it yet.
+
+    It may be alive and about to send, or dead (on RabbitMQ its task comes back at
+    once, long before the lease runs out). The task retries after ``segundos``, when
+    the email is either sent or free to take over; acknowledging now could lose it.
+    """
+
+    def __init__(self, clave: str, segundos: int):
+        super().__init__(f"{clave} en curso; reintentar en {segundos} s")
+        self.segundos = segundos
 
 
 # Buying
@@ -127,6 +140,42 @@ def comprar(*, comprador, producto_id: int, cantidad: int) -> Venta:
     _validar_cantidad(cantidad)
     producto = _reservar_stock(producto_id, cantidad)
     return _registrar_venta(comprador=comprador, producto=producto, cantidad=cantidad)
+
+
+# Recovery
+# ------------------------------------------------------------------------------
+
+
+def reenviar_ventas_pendientes(*, ahora=None) -> int:
+    """Send the pipeline again for sales still pending after ``VENTAS_REENVIO_TRAS``; return how many.
+
+    A sale whose dispatch was lost (the broker was down when it committed, or a
+    Redis without persistence restarted) is finished this way without anyone acting.
+    Every task of the pipeline is idempotent, so re-sending a sale that is merely
+    slow costs a little work and changes nothing. Sales older than
+    ``VENTAS_REENVIO_MAX_EDAD`` are left to a person and only logged.
+    """
+    ahora = ahora or timezone.now()
+    # A buyer without an email address never gets a confirmation, so the sale
+    # stays pending by design; re-sending it would loop forever.
+    pendientes = Venta.objects.filter(estado=Venta.Estado.PENDIENTE).exclude(comprador__email="")
+    limite = ahora - timedelta(seconds=settings.VENTAS_REENVIO_MAX_EDAD)
+    if abandonadas := pendientes.filter(fecha_creacion__lt=limite).count():
+        logger.warning("%s ventas pendientes desde antes de %s; revísalas a mano", abandonadas, limite)
+    lote = list(
+        pendientes.filter(
+            fecha_creacion__gte=limite, fecha_creacion__lt=ahora - timedelta(seconds=settings.VENTAS_REENVIO_TRAS)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[: settings.VENTAS_REENVIO_LOTE]
+    )
+    for venta_id in lote:
+        # Outside a transaction on_commit runs at once; robust, so one failed send
+        # (broker still down) is logged and the next run tries again.
+        transaction.on_commit(partial(_despachar_trabajo_de_venta, venta_id), robust=True)
+    if lote:
+        logger.warning("Reenviadas %s ventas pendientes: %s", len(lote), lote)
+    return len(lote)
 
 
 # Cart
@@ -290,11 +339,14 @@ def _reclamar_envio(clave: str) -> bool:
 def enviar_email_una_vez(clave: str, construir: Callable[[], EmailMultiAlternatives]) -> bool:
     """Send the email built by ``construir`` unless ``clave`` went out already.
 
-    Return True when this call sent it. If sending fails the claim is released and
-    the error raised, so the task's retry can try again.
+    Return True when this call sent it, False when it had been sent before. Raise
+    EmailEnCurso when another worker holds a fresh claim on it (the email task retries
+    once that claim's lease ends). If sending fails the claim is released and the error
+    raised, so the task's retry can try again.
     """
     if not _reclamar_envio(clave):
-        logger.info("Email %s ya enviado o en curso; no se repite", clave)
+        _exigir_enviado_o_libre(clave)
+        logger.info("Email %s ya enviado; no se repite", clave)
         return False
     try:
         mensaje = construir()
@@ -306,6 +358,14 @@ def enviar_email_una_vez(clave: str, construir: Callable[[], EmailMultiAlternati
         raise
     EnvioEmail.objects.filter(clave=clave).update(enviado=timezone.now())
     return True
+
+
+def _exigir_enviado_o_libre(clave: str) -> None:
+    """Raise EmailEnCurso when ``clave`` is claimed by someone else and not sent yet."""
+    envio = EnvioEmail.objects.filter(clave=clave, enviado__isnull=True, reclamado__isnull=False).first()
+    if envio is not None:
+        restante = (envio.reclamado + EMAIL_LEASE - timezone.now()).total_seconds()
+        raise EmailEnCurso(clave, max(1, int(restante) + 1))
 
 
 def _email(*, plantilla: str, asunto: str, para: list[str], contexto: dict) -> EmailMultiAlternatives:

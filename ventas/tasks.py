@@ -37,6 +37,21 @@ class CallbackTask(Task):
         logger.error("Tarea %s[%s] falló con args=%r: %r", self.name, task_id, args, exc)
 
 
+class EmailTask(CallbackTask):
+    """A task that sends an email once (``services.enviar_email_una_vez``).
+
+    When another worker holds the email's claim (alive and sending, or dead: RabbitMQ
+    hands its task back at once), retry when that claim's lease ends instead of
+    acknowledging the message and losing the email.
+    """
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except services.EmailEnCurso as en_curso:
+            raise self.retry(countdown=en_curso.segundos, exc=en_curso) from None
+
+
 @shared_task(bind=True, name="ventas.tasks.procesar_venta_completa")
 def procesar_venta_completa(self, venta_id: int):
     """Run a sale's pipeline: the stock check, then the chain PDF invoice → confirmation email.
@@ -62,7 +77,7 @@ def generar_factura_pdf(venta_id: int) -> str | None:
         return None
 
 
-@shared_task(name="ventas.tasks.enviar_email_confirmacion", base=CallbackTask, **REINTENTO_EMAIL)
+@shared_task(name="ventas.tasks.enviar_email_confirmacion", base=EmailTask, **REINTENTO_EMAIL)
 def enviar_email_confirmacion(venta_id: int) -> bool:
     try:
         return services.enviar_confirmacion(venta_id=venta_id)
@@ -80,7 +95,7 @@ def actualizar_inventario(producto_id: int) -> bool:
         return False
 
 
-@shared_task(name="ventas.tasks.notificar_stock_bajo", base=CallbackTask, **REINTENTO_EMAIL)
+@shared_task(name="ventas.tasks.notificar_stock_bajo", base=EmailTask, **REINTENTO_EMAIL)
 def notificar_stock_bajo(producto_id: int, cruce: int) -> bool:
     try:
         return services.enviar_aviso_stock_bajo(producto_id=producto_id, cruce=cruce)
@@ -88,11 +103,17 @@ def notificar_stock_bajo(producto_id: int, cruce: int) -> bool:
         return False
 
 
+@shared_task(name="ventas.tasks.reenviar_ventas_pendientes", base=CallbackTask)
+def reenviar_ventas_pendientes() -> int:
+    """Re-send the pipeline of sales whose dispatch was lost (run by Beat, see docs/reliability.md)."""
+    return services.reenviar_ventas_pendientes()
+
+
 # Periodic jobs (Celery Beat, see ventas/migrations/0003_tareas_periodicas.py)
 # ------------------------------------------------------------------------------
 
 
-@shared_task(name="ventas.tasks.generar_reporte_diario", base=CallbackTask, **REINTENTO_EMAIL)
+@shared_task(name="ventas.tasks.generar_reporte_diario", base=EmailTask, **REINTENTO_EMAIL)
 def generar_reporte_diario(fecha: str | None = None) -> bool:
     """Email yesterday's sales report (or that of ``fecha``, ISO date, for a re-run from the admin)."""
     return reports.enviar_reporte_diario(fecha=date.fromisoformat(fecha) if fecha else None)
@@ -103,7 +124,7 @@ def limpiar_carritos_abandonados() -> dict[str, int]:
     return services.limpiar_carritos_abandonados()
 
 
-@shared_task(name="ventas.tasks.enviar_recordatorio_carrito", base=CallbackTask, **REINTENTO_EMAIL)
+@shared_task(name="ventas.tasks.enviar_recordatorio_carrito", base=EmailTask, **REINTENTO_EMAIL)
 def enviar_recordatorio_carrito(carrito_id: int) -> bool:
     return services.enviar_recordatorio_carrito(carrito_id=carrito_id)
 

@@ -151,7 +151,9 @@ def test_email_una_vez_aunque_se_pida_dos(db, buzon):
 
 def test_email_en_curso_no_se_duplica_pero_un_reclamo_vencido_se_retoma(db, buzon):
     EnvioEmail.objects.create(clave="prueba:2", reclamado=timezone.now())
-    assert services.enviar_email_una_vez("prueba:2", _mensaje) is False
+    with pytest.raises(services.EmailEnCurso):  # the email task retries when the lease ends
+        services.enviar_email_una_vez("prueba:2", _mensaje)
+    assert buzon.mensajes == []
     EnvioEmail.objects.filter(clave="prueba:2").update(reclamado=timezone.now() - timedelta(hours=1))
     assert services.enviar_email_una_vez("prueba:2", _mensaje) is True
     assert EnvioEmail.objects.get(clave="prueba:2").enviado is not None

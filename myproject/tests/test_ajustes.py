@@ -1,0 +1,43 @@
+"""Production settings: no wildcard host, no default secrets without DEBUG.
+
+Each case runs Django in a child process with the production environment of the
+README (``DEBUG=0``), since the settings are read once at import.
+"""
+
+import subprocess
+import sys
+
+import pytest
+
+from myproject.testing import BASE_DIR
+
+from .test_despliegue import entorno_de_produccion
+
+
+def _django(argumentos: list[str], **entorno: str) -> subprocess.CompletedProcess:
+    base = {"PATH": "/usr/bin:/bin", "HOME": str(BASE_DIR), "PYTHONPATH": str(BASE_DIR)}
+    return subprocess.run(
+        [sys.executable, *argumentos], cwd=BASE_DIR, env={**base, **entorno}, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize("hosts", ["*", "tienda.example.com,*"])
+def test_allowed_hosts_nunca_es_comodin_sin_debug(hosts):
+    hecho = _django(["manage.py", "check"], **{**entorno_de_produccion(), "ALLOWED_HOSTS": hosts})
+    assert hecho.returncode != 0
+    assert "ALLOWED_HOSTS may not contain '*'" in hecho.stderr
+
+
+@pytest.mark.parametrize("falta", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_sin_debug_no_hay_valores_por_defecto_para_secretos_y_hosts(falta):
+    entorno = entorno_de_produccion()
+    del entorno[falta]
+    hecho = _django(["manage.py", "check"], **entorno)
+    assert hecho.returncode != 0
+    assert falta in hecho.stderr
+
+
+def test_con_debug_los_hosts_por_defecto_son_locales():
+    codigo = "from django.conf import settings; import django; django.setup(); print(settings.ALLOWED_HOSTS)"
+    hecho = _django(["-c", codigo], DEBUG="1", DJANGO_SETTINGS_MODULE="myproject.settings")
+    assert hecho.stdout.strip() == "['localhost', '127.0.0.1', '[::1]']", hecho.stderr

@@ -1,0 +1,371 @@
+"""Faults that must leave every committed sale fulfilled exactly once.
+
+Real processes, broken on purpose: the private Redis is stopped while a buyer pays,
+a worker is SIGKILLed with 50 sales in flight (on Redis and on RabbitMQ), and a task
+message is published again byte for byte. See docs/reliability.md.
+"""
+
+import copy
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from celery import Celery
+from celery.signals import before_task_publish
+from django.conf import settings
+from django.utils import timezone
+from kombu import Connection, Producer, Queue
+
+from myproject import devservices, testing
+from myproject.celery import app
+from myproject.testing import esperar
+from ventas import services, tasks
+from ventas.models import EnvioEmail, MovimientoInventario, Producto, Venta
+
+from .factories import ProductoFactory, UsuarioFactory
+
+pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
+
+# Small enough that a test waits for a redelivery, large enough that a busy
+# two-core machine finishes a task well inside it.
+VISIBILIDAD = 10
+
+
+def _emails_de(buzon, venta):
+    return [m for m in buzon.mensajes if venta.numero in str(m["Subject"])]
+
+
+def _facturas_en_disco(venta) -> list[Path]:
+    return sorted(Path(settings.MEDIA_ROOT, "facturas").glob(f"factura-{venta.numero}*.pdf"))
+
+
+# Redis down while a sale commits
+# ------------------------------------------------------------------------------
+
+
+def _redis_privado() -> tuple[subprocess.Popen, int]:
+    """Return the harness's own redis-server and its port; skip when Redis is shared."""
+    port = urlsplit(os.environ["REDIS_URL"]).port
+    for proceso in testing._procesos:
+        if "redis-server" in str(proceso.args[0]) and f"{port}" in proceso.args and proceso.poll() is None:
+            return proceso, port
+    pytest.skip("REDIS_URL points at a Redis the tests did not start; not stopping it")
+
+
+def test_redis_caido_al_comprar_la_venta_se_guarda_y_el_barrido_la_completa(
+    celery_worker, buzon, cliente_comprador, producto
+):
+    redis, port = _redis_privado()
+    redis.terminate()
+    redis.wait(10)
+    assert not devservices.redis_reachable(os.environ["REDIS_URL"])
+
+    inicio = time.monotonic()
+    respuesta = cliente_comprador.post(f"/ventas/comprar/{producto.pk}/", {"cantidad": "2"})
+    duracion = time.monotonic() - inicio
+
+    venta = Venta.objects.get()
+    assert (respuesta.status_code, respuesta["Location"]) == (302, f"/ventas/{venta.pk}/")
+    assert duracion < 5, f"the purchase waited {duracion:.1f}s for a broker that is down"
+    assert venta.estado == Venta.Estado.PENDIENTE
+    assert Producto.objects.get(pk=producto.pk).stock == 8
+
+    # Redis comes back empty on the same port (no persistence): the dispatch is lost.
+    testing._procesos.append(devservices.start_redis(port, Path(tempfile.mkdtemp(prefix="mitienda-redis-"))))
+    esperar(lambda: app.control.ping(timeout=0.5), timeout=60, mensaje="the worker to reconnect")
+    assert services.reenviar_ventas_pendientes() == 0  # too recent: maybe just slow
+
+    # Later, the sweeper (a Beat task) finds it and sends it again, unattended.
+    atras = timezone.now() - timedelta(seconds=settings.VENTAS_REENVIO_TRAS + 1)
+    Venta.objects.filter(pk=venta.pk).update(fecha_creacion=atras)
+    assert tasks.reenviar_ventas_pendientes.delay().get(timeout=30) == 1
+
+    esperar(lambda: Venta.objects.get(pk=venta.pk).email_enviado, timeout=60, mensaje="the confirmation")
+    venta.refresh_from_db()
+    assert venta.estado == Venta.Estado.COMPLETADA
+    assert len(_emails_de(buzon, venta)) == 1
+    assert [f.name for f in _facturas_en_disco(venta)] == [Path(venta.factura.name).name]
+    assert services.reenviar_ventas_pendientes() == 0
+
+
+# A worker killed with 50 sales in flight
+# ------------------------------------------------------------------------------
+
+
+def _con_db(url: str, db: int) -> str:
+    partes = urlsplit(url)
+    return urlunsplit(partes._replace(path=f"/{db}"))
+
+
+@pytest.fixture
+def broker_redis_aparte():
+    """A Redis database of its own, so the suite's worker never sees these messages."""
+    url = _con_db(os.environ["REDIS_URL"], 7)
+    with Connection(url) as conexion:
+        conexion.default_channel.client.flushdb()
+    yield url
+    with Connection(url) as conexion:
+        conexion.default_channel.client.flushdb()
+
+
+@pytest.fixture
+def vhost_rabbitmq():
+    """A private RabbitMQ virtual host on 127.0.0.1:5672, removed afterwards."""
+    if not _puerto_abierto(5672) or not shutil.which("rabbitmqctl"):
+        pytest.skip("RabbitMQ is not reachable on 127.0.0.1:5672 (or rabbitmqctl is missing)")
+    vhost = f"mitienda-fallos-{uuid.uuid4().hex[:8]}"
+    for comando in (["add_vhost", vhost], ["set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"]):
+        hecho = subprocess.run(["rabbitmqctl", *comando], capture_output=True, text=True, timeout=60, check=False)
+        if hecho.returncode:
+            pytest.skip(f"rabbitmqctl {comando[0]} failed: {hecho.stderr.strip()[:200]}")
+    yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    subprocess.run(["rabbitmqctl", "delete_vhost", vhost], capture_output=True, timeout=60, check=False)
+
+
+def _puerto_abierto(port: int) -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def _app_en(broker: str) -> Celery:
+    """Return a Celery app like the project's, publishing to and pinging ``broker``.
+
+    (``app.control.ping(connection=...)`` still publishes the ping through the app's
+    default broker, so a second app is the reliable way to talk to another one.)
+    """
+    otra = Celery("myproject", set_as_current=False)
+    otra.config_from_object("django.conf:settings", namespace="CELERY")
+    otra.conf.broker_url = broker
+    return otra
+
+
+def _iniciar_worker(nombre: str, broker: str, **extra_env: str) -> subprocess.Popen:
+    """Start a worker on ``broker`` and wait until it answers a ping sent over that broker."""
+    nodo = f"{nombre}-{os.getpid()}@localhost"
+    comando = [
+        sys.executable, "-m", "celery", "-A", "myproject", "worker", "-l", "info", "-n", nodo,
+        "-Q", testing.QUEUES, "-c", "2", "--without-mingle", "--without-gossip",
+    ]  # fmt: skip
+    proceso = testing.lanzar(nombre, comando, CELERY_BROKER_URL=broker, **extra_env)
+    otra = _app_en(broker)
+    esperar(
+        lambda: proceso.poll() is not None or otra.control.ping(destination=[nodo], timeout=0.5),
+        timeout=60,
+        mensaje=f"worker {nodo} to answer",
+    )
+    otra.close()
+    if proceso.poll() is not None:
+        pytest.fail(f"worker {nodo} exited with {proceso.returncode}; see var/test-logs/{nombre}.log")
+    return proceso
+
+
+def _matar_con_hijos(proceso: subprocess.Popen) -> int:
+    """SIGKILL a worker and its pool processes at once, as the OOM killer would; return how many."""
+    hijos = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            campos = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(campos[1]) == proceso.pid:
+            hijos.append(int(stat.parent.name))
+    for pid in [proceso.pid, *hijos]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proceso.wait(10)
+    return 1 + len(hijos)
+
+
+def _ventas_en_vuelo(monkeypatch, broker: str, cuantas: int) -> list[Venta]:
+    """Make ``cuantas`` sales whose pipeline messages go to ``broker``, over 10 products."""
+    otra = _app_en(broker)
+
+    def despachar(venta_id):
+        otra.send_task("ventas.tasks.procesar_venta_completa", (venta_id,))
+
+    monkeypatch.setattr(services, "_despachar_trabajo_de_venta", despachar)
+    vendedor = UsuarioFactory()
+    productos = [ProductoFactory(vendedor=vendedor, stock=20, stock_minimo=15) for _ in range(10)]
+    compradores = [UsuarioFactory() for _ in range(5)]
+    ventas = [
+        services.comprar(comprador=compradores[i % 5], producto_id=productos[i % 10].pk, cantidad=1 + i % 2)
+        for i in range(cuantas)
+    ]
+    otra.close()
+    return ventas
+
+
+def _verificar_una_vez_cada_una(buzon, ventas: list[Venta]) -> int:
+    """Check each sale got one invoice and one confirmation; return the duplicate deliveries seen.
+
+    SMTP is at-least-once: a worker killed after the server accepted a message but
+    before recording it makes its successor send it again. Such a copy carries the
+    same Message-ID (mail servers may drop it) and only a sale whose email claim was
+    taken over (``intentos`` > 1) may have one. See docs/reliability.md.
+    """
+    duplicados = 0
+    for venta in Venta.objects.filter(pk__in=[v.pk for v in ventas]).select_related("comprador"):
+        assert venta.estado == Venta.Estado.COMPLETADA and venta.email_enviado, venta
+        assert venta.factura and Path(settings.MEDIA_ROOT, venta.factura.name).read_bytes().startswith(b"%PDF")
+        assert MovimientoInventario.objects.filter(venta=venta).count() == 1
+        emails = _emails_de(buzon, venta)
+        assert emails and all(e["To"] == venta.comprador.email for e in emails)
+        if len(emails) > 1:
+            envio = EnvioEmail.objects.get(clave=f"confirmacion:venta:{venta.pk}")
+            assert len(emails) == 2 and envio.intentos > 1, (venta, len(emails), envio.intentos)
+            assert len({e["Message-ID"] for e in emails}) == 1
+            duplicados += 1
+    return duplicados
+
+
+def _stock_exacto(ventas: list[Venta]) -> None:
+    for producto in Producto.objects.filter(pk__in={v.producto_id for v in ventas}):
+        vendidas = sum(v.cantidad for v in ventas if v.producto_id == producto.pk)
+        assert producto.stock == 20 - vendidas
+        assert -sum(producto.movimientos.values_list("cantidad", flat=True)) == vendidas
+
+
+def _matar_a_mitad_y_recuperar(monkeypatch, buzon, broker: str, nombre: str) -> dict:
+    ventas = _ventas_en_vuelo(monkeypatch, broker, 50)
+    entorno = {"CELERY_VISIBILITY_TIMEOUT": str(VISIBILIDAD)}
+
+    primero = _iniciar_worker(f"{nombre}-a", broker, **entorno)
+    # Kill it once it is well into the work, with tasks of both queues in hand.
+    esperar(
+        lambda: EnvioEmail.objects.filter(enviado__isnull=False).count() >= 8,
+        timeout=60,
+        intervalo=0.02,
+        mensaje="the first worker to send some emails",
+    )
+    hechas_al_matar = Venta.objects.filter(email_enviado=True).count()
+    _matar_con_hijos(primero)
+    muerto = time.monotonic()
+    en_mano = _sin_confirmar(broker)
+
+    segundo = _iniciar_worker(f"{nombre}-b", broker, **entorno)
+    try:
+        esperar(
+            lambda: Venta.objects.filter(email_enviado=True).count() == len(ventas),
+            timeout=VISIBILIDAD + 45,
+            intervalo=0.2,
+            mensaje="every sale to be completed after the kill",
+        )
+        recuperacion = time.monotonic() - muerto
+        # Let late duplicates (a retry waiting out an email claim) run too, before counting.
+        if broker.startswith("redis"):
+            esperar(lambda: _sin_confirmar(broker) == 0, timeout=30, mensaje="the broker to hold no message")
+    finally:
+        testing.detener(segundo)
+    duplicados = _verificar_una_vez_cada_una(buzon, ventas)
+    _stock_exacto(ventas)
+    return {
+        "hechas_al_matar": hechas_al_matar,
+        "sin_confirmar_al_matar": en_mano,
+        "recuperacion": round(recuperacion, 1),
+        "duplicados": duplicados,
+    }
+
+
+def _sin_confirmar(broker: str) -> int | None:
+    """Return how many messages a Redis broker holds as delivered but not acknowledged."""
+    if not broker.startswith("redis"):
+        return None
+    with Connection(broker) as conexion:
+        return conexion.default_channel.client.hlen("unacked")
+
+
+def test_worker_muerto_a_mitad_en_redis(monkeypatch, buzon, broker_redis_aparte):
+    resultado = _matar_a_mitad_y_recuperar(monkeypatch, buzon, broker_redis_aparte, "sigkill-redis")
+
+    assert resultado["hechas_al_matar"] < 50, "the worker was killed too late to prove anything"
+    assert resultado["sin_confirmar_al_matar"] > 0, "the killed worker held no message"
+    # The killed worker's unacknowledged messages come back after the visibility
+    # timeout (plus the restore scan interval), not after kombu's default hour.
+    assert resultado["recuperacion"] < VISIBILIDAD + 40
+    print(f"\nRedis SIGKILL: {resultado}")
+
+
+@pytest.mark.rabbitmq
+def test_worker_muerto_a_mitad_en_rabbitmq(monkeypatch, buzon, vhost_rabbitmq):
+    resultado = _matar_a_mitad_y_recuperar(monkeypatch, buzon, vhost_rabbitmq, "sigkill-rabbitmq")
+
+    assert resultado["hechas_al_matar"] < 50, "the worker was killed too late to prove anything"
+    # RabbitMQ requeues a dead connection's unacknowledged messages at once.
+    assert resultado["recuperacion"] < 40
+    print(f"\nRabbitMQ SIGKILL: {resultado}")
+
+
+# The same message delivered twice
+# ------------------------------------------------------------------------------
+
+
+def _esperar_quietud(broker: str) -> None:
+    """Wait until every queue is empty and no worker holds a task, twice in a row."""
+
+    def en_cola(conexion, nombre):
+        try:
+            return Queue(nombre, channel=conexion.channel()).queue_declare(passive=True).message_count
+        except conexion.channel_errors:  # Redis: an empty queue has no key, so "no such queue"
+            return 0
+
+    def quieto():
+        with Connection(broker) as conexion:
+            if any(en_cola(conexion, nombre) for nombre in settings.CELERY_QUEUE_NAMES):
+                return False
+        inspeccion = app.control.inspect(timeout=1)
+        en_curso = [*(inspeccion.active() or {}).values(), *(inspeccion.reserved() or {}).values()]
+        return not any(en_curso)
+
+    esperar(lambda: quieto() and quieto(), timeout=60, intervalo=0.5, mensaje="the queues to drain")
+
+
+def test_el_mismo_mensaje_entregado_dos_veces(celery_worker, buzon, comprador, vendedor):
+    producto = ProductoFactory(vendedor=vendedor, stock=5, stock_minimo=4)
+    publicados = []
+
+    def capturar(sender=None, body=None, exchange=None, routing_key=None, headers=None, properties=None, **_):
+        publicados.append(copy.deepcopy((body, exchange, routing_key, headers, properties)))
+
+    before_task_publish.connect(capturar)
+    try:
+        venta = services.comprar(comprador=comprador, producto_id=producto.pk, cantidad=2)  # 5 -> 3 (< 4)
+    finally:
+        before_task_publish.disconnect(capturar)
+    assert [h["task"] for _, _, _, h, _ in publicados] == ["ventas.tasks.procesar_venta_completa"]
+
+    # The very same messages (same task ids, same bodies) twice more, while the
+    # first delivery may still be running.
+    with Connection(settings.CELERY_BROKER_URL) as conexion:
+        productor = Producer(conexion)
+        for _ in range(2):
+            for body, exchange, routing_key, headers, properties in publicados:
+                productor.publish(
+                    body, exchange=exchange, routing_key=routing_key, headers=headers, serializer="json", **properties
+                )
+
+    esperar(lambda: Venta.objects.get(pk=venta.pk).email_enviado, timeout=60, mensaje="the confirmation")
+    esperar(lambda: buzon.para(producto.proveedor.email), timeout=60, mensaje="the supplier alert")
+    _esperar_quietud(settings.CELERY_BROKER_URL)
+
+    venta.refresh_from_db()
+    assert len(_emails_de(buzon, venta)) == 1
+    assert len(buzon.para(producto.proveedor.email)) == 1
+    assert [f.name for f in _facturas_en_disco(venta)] == [Path(venta.factura.name).name]
+    assert MovimientoInventario.objects.filter(producto=producto).count() == 1
+    assert Producto.objects.get(pk=producto.pk).stock == 3
