@@ -26,23 +26,35 @@ def producto(request, producto_id, form=None, status=200):
     )
 
 
-@require_POST
-@login_required
-def comprar(request, producto_id):
+def _con_cantidad(request, producto_id, operacion, exito):
+    """Run a service that takes a product and the form's ``cantidad``; answer like the product page.
+
+    Bad input re-renders the product page with the form error (400), a sale the shopper
+    can fix with its reason (409), an unknown product is 404; success calls ``exito``.
+    """
     form = CantidadForm(request.POST)
     if not form.is_valid():
         return producto(request, producto_id, form=form, status=400)
     try:
-        venta = services.comprar(
-            comprador=request.user, producto_id=producto_id, cantidad=form.cleaned_data["cantidad"]
-        )
+        resultado = operacion(request.user, producto_id=producto_id, cantidad=form.cleaned_data["cantidad"])
     except Producto.DoesNotExist:
         raise Http404("Ese producto no existe.") from None
     except services.ErrorVenta as error:
         form.add_error("cantidad", str(error))
         return producto(request, producto_id, form=form, status=409)
-    messages.success(request, f"¡Gracias! Tu compra {venta.numero} está confirmada.")
-    return redirect(venta)
+    return exito(resultado)
+
+
+@require_POST
+@login_required
+def comprar(request, producto_id):
+    def exito(venta):
+        messages.success(request, f"¡Gracias! Tu compra {venta.numero} está confirmada.")
+        return redirect(venta)
+
+    return _con_cantidad(
+        request, producto_id, lambda usuario, **datos: services.comprar(comprador=usuario, **datos), exito
+    )
 
 
 @login_required
@@ -95,20 +107,13 @@ def carrito(request):
 @require_POST
 @login_required
 def agregar_al_carrito(request, producto_id):
-    form = CantidadForm(request.POST)
-    if not form.is_valid():
-        return producto(request, producto_id, form=form, status=400)
-    try:
-        item = services.agregar_al_carrito(
-            usuario=request.user, producto_id=producto_id, cantidad=form.cleaned_data["cantidad"]
-        )
-    except Producto.DoesNotExist:
-        raise Http404("Ese producto no existe.") from None
-    except services.ErrorVenta as error:
-        form.add_error("cantidad", str(error))
-        return producto(request, producto_id, form=form, status=409)
-    messages.success(request, f"Agregaste {item.producto.nombre} a tu carrito.")
-    return redirect("ventas:carrito")
+    def exito(item):
+        messages.success(request, f"Agregaste {item.producto.nombre} a tu carrito.")
+        return redirect("ventas:carrito")
+
+    return _con_cantidad(
+        request, producto_id, lambda usuario, **datos: services.agregar_al_carrito(usuario=usuario, **datos), exito
+    )
 
 
 @require_POST
