@@ -52,7 +52,9 @@ class EmailTask(CallbackTask):
             raise self.retry(countdown=en_curso.segundos, exc=en_curso) from None
 
 
-@shared_task(bind=True, name="ventas.tasks.procesar_venta_completa")
+# ignore_result: nobody waits on it, and on the Redis backend a tracked result costs the
+# buyer's request a subscribe round trip per sale (bench/checkout.py).
+@shared_task(bind=True, name="ventas.tasks.procesar_venta_completa", ignore_result=True)
 def procesar_venta_completa(self, venta_id: int):
     """Run a sale's pipeline: the stock check, then the chain PDF invoice → confirmation email.
 
