@@ -170,7 +170,7 @@ class EnvioEmail(models.Model):
     ``clave`` names the email ("confirmacion:venta:42"). A worker claims it by
     setting ``reclamado``; a duplicate task finds the claim fresh and leaves; once the
     message is handed to the mail server ``enviado`` is set. A claim older than the
-    lease (its worker died) may be taken over. See ``services.enviar_email_una_vez``.
+    lease (its worker died) may be taken over. See ``emails.enviar_email_una_vez``.
     """
 
     clave = models.CharField(max_length=200, unique=True)

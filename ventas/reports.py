@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from . import graficas
+from .emails import construir_email, enviar_email_una_vez
 from .models import EstadisticaVentas, Venta
-from .services import _email, enviar_email_una_vez
 
 CENTAVOS = Decimal("0.01")
 DIAS_ESTADISTICAS = 30
@@ -139,7 +139,7 @@ def enviar_reporte_diario(*, fecha: date | None = None) -> bool:
     reporte = reporte_del_dia(fecha)
 
     def construir():
-        mensaje = _email(
+        mensaje = construir_email(
             plantilla="reporte_diario",
             asunto=f"Reporte de ventas del {fecha:%Y-%m-%d}"
             + (" — sin ventas" if reporte.sin_ventas else f" — {len(reporte.ventas)} ventas"),

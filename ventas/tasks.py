@@ -11,7 +11,7 @@ from smtplib import SMTPException
 from celery import Task, chain, shared_task
 from django.conf import settings
 
-from . import reports, services
+from . import emails, reports, services
 from .models import Producto, Venta
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ class CallbackTask(Task):
 
 
 class EmailTask(CallbackTask):
-    """A task that sends an email once (``services.enviar_email_una_vez``).
+    """A task that sends an email once (``emails.enviar_email_una_vez``).
 
     When another worker holds the email's claim (alive and sending, or dead: RabbitMQ
     hands its task back at once), retry when that claim's lease ends instead of
@@ -48,7 +48,7 @@ class EmailTask(CallbackTask):
     def __call__(self, *args, **kwargs):
         try:
             return super().__call__(*args, **kwargs)
-        except services.EmailEnCurso as en_curso:
+        except emails.EmailEnCurso as en_curso:
             raise self.retry(countdown=en_curso.segundos, exc=en_curso) from None
 
 

@@ -6,7 +6,7 @@ from django.core.mail import EmailMessage
 from django.utils import timezone
 
 from notificaciones.models import Notificacion
-from ventas import services
+from ventas import emails, services
 from ventas.models import CarritoCompra, EnvioEmail, MovimientoInventario, Producto, Venta
 
 from .factories import ProductoFactory
@@ -143,19 +143,19 @@ def _mensaje():
 
 
 def test_email_una_vez_aunque_se_pida_dos(db, buzon):
-    assert services.enviar_email_una_vez("prueba:1", _mensaje) is True
-    assert services.enviar_email_una_vez("prueba:1", _mensaje) is False
+    assert emails.enviar_email_una_vez("prueba:1", _mensaje) is True
+    assert emails.enviar_email_una_vez("prueba:1", _mensaje) is False
     assert len(buzon.mensajes) == 1
     assert buzon.mensajes[0]["Message-ID"] == "<prueba.1@mitienda>"
 
 
 def test_email_en_curso_no_se_duplica_pero_un_reclamo_vencido_se_retoma(db, buzon):
     EnvioEmail.objects.create(clave="prueba:2", reclamado=timezone.now())
-    with pytest.raises(services.EmailEnCurso):  # the email task retries when the lease ends
-        services.enviar_email_una_vez("prueba:2", _mensaje)
+    with pytest.raises(emails.EmailEnCurso):  # the email task retries when the lease ends
+        emails.enviar_email_una_vez("prueba:2", _mensaje)
     assert buzon.mensajes == []
     EnvioEmail.objects.filter(clave="prueba:2").update(reclamado=timezone.now() - timedelta(hours=1))
-    assert services.enviar_email_una_vez("prueba:2", _mensaje) is True
+    assert emails.enviar_email_una_vez("prueba:2", _mensaje) is True
     assert EnvioEmail.objects.get(clave="prueba:2").enviado is not None
     assert len(buzon.mensajes) == 1
 
@@ -163,9 +163,9 @@ def test_email_en_curso_no_se_duplica_pero_un_reclamo_vencido_se_retoma(db, buzo
 def test_un_envio_fallido_libera_el_reclamo(db, buzon, settings):
     settings.EMAIL_PORT = 1  # nothing listens there
     with pytest.raises(OSError):
-        services.enviar_email_una_vez("prueba:3", _mensaje)
+        emails.enviar_email_una_vez("prueba:3", _mensaje)
     envio = EnvioEmail.objects.get(clave="prueba:3")
     assert envio.reclamado is None and envio.enviado is None
     settings.EMAIL_PORT = buzon.port
-    assert services.enviar_email_una_vez("prueba:3", _mensaje) is True
+    assert emails.enviar_email_una_vez("prueba:3", _mensaje) is True
     assert len(buzon.mensajes) == 1
