@@ -247,7 +247,10 @@ CHANNEL_LAYERS = {
         # redis-py's asyncio pool allows 100 connections by default and raises past
         # that; a burst of sellers connecting at once needs more (bench/alertas.py).
         "CONFIG": {
-            "hosts": [{"address": REDIS_URL, "max_connections": CHANNEL_LAYER_MAX_CONNECTIONS}],
+            # redis-py 8 reads with a 5 s timeout by default, and channels_redis waits
+            # on BZPOPMIN for 5 s: every idle consumer's read raced its own timeout and
+            # the consumer died, closing the socket. Read longer than the blocking pop.
+            "hosts": [{"address": REDIS_URL, "max_connections": CHANNEL_LAYER_MAX_CONNECTIONS, "socket_timeout": 15}],
             "capacity": 1500,
             "expiry": 10,
         },
