@@ -134,3 +134,42 @@ def test_la_vista_no_guarda_nada_al_rechazar(cliente, settings, tmp_path):
     assert rechazadas
     assert not ImagenUsuario.objects.exists()
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mutaciones_en_el_worker_fallan_una_vez_sin_reintentos(celery_worker, httpserver, usuaria):
+    """No mutation the form accepts fails later (above), so this stores rejected ones raw, as
+    if they had slipped past the form: each fails once, nothing is retried, the worker goes on."""
+    from myproject.testing import LOG_DIR
+    from notificaciones.models import Notificacion
+
+    from .test_chord import _imagen_cruda, _terminada, moderacion_segura
+
+    moderacion_segura(httpserver)
+    rechazadas = []
+    for formato, datos in MUTACIONES[5::37]:
+        try:
+            processing.validar(datos)
+        except processing.ImagenInvalida:
+            rechazadas.append((formato, datos))
+    rechazadas = rechazadas[:4]
+    assert len(rechazadas) == 4
+    log = LOG_DIR / "worker.log"
+    desde = log.stat().st_size
+
+    imagenes = [_imagen_cruda(usuaria, datos, f"original.{formato.lower()}") for formato, datos in rechazadas]
+    for imagen in imagenes:
+        imagen = _terminada(imagen.pk)
+        assert imagen.estado == "fallida" and imagen.error, imagen.estado
+    assert Notificacion.objects.filter(usuario=usuaria, tipo="imagen_procesada").count() == len(imagenes)
+    assert len(httpserver.log) == 0  # never sent to moderation
+    buena = _terminada(_imagen_cruda(usuaria, VALIDAS["PNG"], "original.png").pk)
+    assert buena.estado == "lista"
+    with log.open("rb") as archivo:
+        archivo.seek(desde)
+        nuevo = archivo.read().decode("utf-8", "replace")
+    assert "imagenes.tasks.generar_thumbnails" in nuevo
+    # (analizar_contenido retries of an earlier test's moderation may still be logging.)
+    reintentos = [linea for linea in nuevo.splitlines() if " retry: " in linea and "analizar_contenido" not in linea]
+    assert reintentos == []
+    assert celery_worker.poll() is None
