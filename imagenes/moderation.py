@@ -49,7 +49,11 @@ def moderar(
         allow_redirects=False,
     )
     respuesta.raise_for_status()
-    return interpretar(respuesta.json())
+    try:
+        datos = respuesta.json()
+    except RecursionError:  # deeply nested arrays: not a RequestException by itself
+        raise RespuestaInvalida("La respuesta de moderación está anidada sin fondo.") from None
+    return interpretar(datos)
 
 
 def interpretar(datos: object) -> Veredicto:
