@@ -56,8 +56,14 @@ def _esperar_workers_de_la_sesion() -> None:
     """If the session's Celery worker runs, wait until it is back on the restarted Redis."""
     from myproject.celery import app
 
+    def responde() -> bool:
+        try:
+            return bool(app.control.ping(timeout=0.5))
+        except Exception:  # noqa: BLE001 - a pooled connection from before the restart fails once
+            return False
+
     if any("celery" in " ".join(map(str, p.args)) and p.poll() is None for p in testing._procesos):
-        esperar(lambda: app.control.ping(timeout=0.5), timeout=60, mensaje="the worker to reconnect")
+        esperar(responde, timeout=60, mensaje="the worker to reconnect")
 
 
 def comprar(base: str, cookie: str, producto_id: int) -> requests.Response:
