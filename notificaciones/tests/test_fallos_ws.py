@@ -256,6 +256,8 @@ async def test_un_cliente_que_no_lee_no_afecta_a_los_demas_y_recupera_lo_perdido
     primera = await notificar(usuario=lento_db, tipo="nueva_venta", titulo="antes", mensaje="m")
     assert (await recibir(lento))["id"] == primera.pk
     ultimo_visto = primera.pk
+    puerto_lento = lento.local_address[1]
+    assert _conexiones_del_servidor(puerto, puerto_lento), "ss sees the server's end of the slow socket"
 
     async with socket_de(puerto, cookie_otro) as atento:
         await recibir(atento)
@@ -277,7 +279,6 @@ async def test_un_cliente_que_no_lee_no_afecta_a_los_demas_y_recupera_lo_perdido
 
         # Daphne holds what the slow socket does not read (kernel buffers, then its own
         # memory) only until its ping goes unanswered: then it drops the socket.
-        puerto_lento = lento.local_address[1]
         await asyncio.to_thread(
             esperar, lambda: not _conexiones_del_servidor(puerto, puerto_lento), timeout=20, mensaje="the drop"
         )
