@@ -1,0 +1,383 @@
+"""Faults and hostile clients against a real Daphne process and the real Redis channel layer.
+
+Redis restarts under connected sellers; a client that stops reading while 500
+notifications are pushed to it; hostile sockets. See docs/reliability.md.
+"""
+
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from channels.db import database_sync_to_async
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+from myproject import devservices, testing
+from myproject.testing import cookie_de_sesion, detener, esperar, iniciar_daphne
+from notificaciones import services
+from notificaciones.models import Notificacion
+from notificaciones.tests.test_en_vivo import recibir, socket_de
+from ventas.models import Venta
+from ventas.tests.factories import ProductoFactory, UsuarioFactory
+
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("cerrar_conexiones_de_hilos"),
+]
+
+NO_SON_NOTIFICACIONES = {"connection_established", "notificacion_leida", "error", "pong"}
+
+
+def _redis_privado() -> tuple[subprocess.Popen, int]:
+    """Return the harness's own redis-server and its port; skip when Redis is shared."""
+    port = urlsplit(os.environ["REDIS_URL"]).port
+    for proceso in testing._procesos:
+        if "redis-server" in str(proceso.args[0]) and f"{port}" in proceso.args and proceso.poll() is None:
+            return proceso, port
+    pytest.skip("REDIS_URL points at a Redis the tests did not start; not stopping it")
+
+
+def _arrancar_redis(port: int) -> None:
+    """Start a new, empty private Redis on ``port`` (the harness stops it at the end)."""
+    testing._procesos.append(devservices.start_redis(port, Path(tempfile.mkdtemp(prefix="mitienda-redis-"))))
+
+
+def _esperar_workers_de_la_sesion() -> None:
+    """If the session's Celery worker runs, wait until it is back on the restarted Redis."""
+    from myproject.celery import app
+
+    def responde() -> bool:
+        try:
+            return bool(app.control.ping(timeout=0.5))
+        except Exception:  # noqa: BLE001 - a pooled connection from before the restart fails once
+            return False
+
+    if any("celery" in " ".join(map(str, p.args)) and p.poll() is None for p in testing._procesos):
+        esperar(responde, timeout=60, mensaje="the worker to reconnect")
+
+
+def comprar(base: str, cookie: str, producto_id: int) -> requests.Response:
+    """Buy one unit over HTTP as the logged-in owner of ``cookie`` (CSRF token from the page)."""
+    sesion = requests.Session()
+    nombre, valor = cookie.split("=", 1)
+    sesion.cookies.set(nombre, valor)
+    sesion.get(f"{base}/productos/{producto_id}/", timeout=10)
+    return sesion.post(
+        f"{base}/ventas/comprar/{producto_id}/",
+        data={"cantidad": "1", "csrfmiddlewaretoken": sesion.cookies["csrftoken"]},
+        allow_redirects=False,
+        timeout=15,
+    )
+
+
+class Vendedor:
+    """A seller's page, reduced to what static/js/notificaciones.js does with its socket.
+
+    Reconnects after every loss with exponential backoff and full jitter, resuming with
+    ``?despues_de=<last id seen>``; pings when idle and gives the socket up when a ping
+    goes unanswered. Records every notification each connection delivered.
+    """
+
+    BASE = 0.2  # the page's 500 ms, scaled down for the test
+    TOPE = 2.0  # the page's 30 s
+    PING = 1.0  # the page's 25 s
+
+    def __init__(self, puerto: int, cookie: str):
+        self.puerto = puerto
+        self.cookie = cookie
+        self.ultimo = 0
+        self.conexiones: list[list[dict]] = []  # notifications, per successful connection
+        self.esperas: list[float] = []
+        self.parar = asyncio.Event()
+
+    @property
+    def vistas(self) -> dict[int, dict]:
+        """What the page shows: each id once (the page drops ids it already handled)."""
+        return {m["id"]: m for conexion in self.conexiones for m in conexion}
+
+    async def correr(self) -> None:
+        intentos = 0
+        while not self.parar.is_set():
+            query = f"?despues_de={self.ultimo}" if self.ultimo else ""
+            try:
+                async with socket_de(self.puerto, self.cookie, query=query) as ws:
+                    intentos = 0
+                    recibidas: list[dict] = []
+                    self.conexiones.append(recibidas)
+                    await self._leer(ws, recibidas)
+            except (OSError, TimeoutError, InvalidHandshake, ConnectionClosed):
+                pass
+            if self.parar.is_set():
+                break
+            espera = random.random() * min(self.TOPE, self.BASE * 2**intentos)
+            intentos += 1
+            self.esperas.append(espera)
+            await asyncio.sleep(espera)
+
+    async def _leer(self, ws, recibidas: list[dict]) -> None:
+        respondio = True
+        while not self.parar.is_set():
+            try:
+                texto = await asyncio.wait_for(ws.recv(), self.PING)
+            except TimeoutError:
+                if not respondio:
+                    return  # a ping went unanswered: the link is dead, reconnect
+                respondio = False
+                await ws.send(json.dumps({"action": "ping"}))
+                continue
+            respondio = True
+            mensaje = json.loads(texto)
+            if mensaje.get("type") not in NO_SON_NOTIFICACIONES and isinstance(mensaje.get("id"), int):
+                recibidas.append(mensaje)
+                self.ultimo = max(self.ultimo, mensaje["id"])
+
+
+# Redis restarts while sellers are connected
+# ------------------------------------------------------------------------------
+
+
+async def test_redis_se_reinicia_con_vendedores_conectados_y_reciben_la_venta_una_vez():
+    redis, port = _redis_privado()
+    vendedores_db = [await database_sync_to_async(UsuarioFactory)(username=f"vendedor_r{i}") for i in range(3)]
+    productos = [await database_sync_to_async(ProductoFactory)(vendedor=v, stock=5) for v in vendedores_db]
+    comprador = await database_sync_to_async(UsuarioFactory)(username="comprador_r")
+    cookies = [await database_sync_to_async(cookie_de_sesion)(v) for v in vendedores_db]
+    cookie_comprador = await database_sync_to_async(cookie_de_sesion)(comprador)
+
+    proceso, puerto = await asyncio.to_thread(iniciar_daphne, "daphne_redis_reinicio")
+    base = f"http://127.0.0.1:{puerto}"
+    vendedores = [Vendedor(puerto, cookie) for cookie in cookies]
+    tareas = [asyncio.create_task(v.correr()) for v in vendedores]
+    try:
+        await asyncio.to_thread(esperar, lambda: all(v.conexiones for v in vendedores), timeout=15)
+
+        await asyncio.to_thread(lambda: (redis.terminate(), redis.wait(10)))
+        respuestas = []
+        for producto in productos:
+            inicio = time.monotonic()
+            respuesta = await asyncio.to_thread(comprar, base, cookie_comprador, producto.pk)
+            respuestas.append((respuesta.status_code, round(time.monotonic() - inicio, 1)))
+        # The sale commits; only its push (and dispatch) fail, quickly, and nobody sees a 500.
+        assert [codigo for codigo, _ in respuestas] == [302] * 3, respuestas
+        assert all(segundos < 8 for _, segundos in respuestas), respuestas
+        ventas = await database_sync_to_async(lambda: list(Venta.objects.order_by("pk")))()
+        assert len(ventas) == 3
+
+        await asyncio.sleep(1.5)  # sellers keep trying against a Daphne whose Redis is gone
+        await asyncio.to_thread(_arrancar_redis, port)
+
+        def todos_la_vieron():
+            return all(any(m.get("venta_id") for m in v.vistas.values()) for v in vendedores)
+
+        await asyncio.to_thread(esperar, todos_la_vieron, timeout=20, mensaje="every seller to get the sale")
+        await asyncio.sleep(0.5)  # let a duplicate, if any, arrive
+    finally:
+        for v in vendedores:
+            v.parar.set()
+        await asyncio.gather(*tareas, return_exceptions=True)
+        await asyncio.to_thread(detener, proceso)
+
+    for vendedor, venta in zip(vendedores, ventas, strict=True):
+        entregas = [m for conexion in vendedor.conexiones for m in conexion if m.get("venta_id") == venta.pk]
+        assert len(entregas) == 1, (vendedor.conexiones, vendedor.esperas)
+        assert [m["venta_id"] for m in vendedor.vistas.values()] == [venta.pk]
+        assert len(vendedor.conexiones) >= 2  # it did reconnect
+    # Full jitter: the sellers did not retry in lockstep.
+    assert len({round(e, 3) for v in vendedores for e in v.esperas}) > len(vendedores)
+    await asyncio.to_thread(_esperar_workers_de_la_sesion)
+
+
+# A slow client that stops reading
+# ------------------------------------------------------------------------------
+
+INUNDACION = 500
+
+
+# Daphne pings every socket after this many idle seconds and drops one that has not
+# answered within PING_TIMEOUT (production runs Daphne's defaults, 20 s and 30 s).
+PING_INTERVAL, PING_TIMEOUT = 1, 2
+
+
+@pytest.fixture
+def daphne_propio():
+    """A Daphne of this test's own (short ping timeouts), so nothing done to it hurts the session's."""
+    puerto = devservices.free_port()
+    comando = [
+        sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(puerto),
+        "--ping-interval", str(PING_INTERVAL), "--ping-timeout", str(PING_TIMEOUT), "myproject.asgi:application",
+    ]  # fmt: skip
+    proceso = testing.lanzar("daphne_fallos_ws", comando)
+    esperar(lambda: proceso.poll() is not None or testing._responde_http(puerto), timeout=30, mensaje="Daphne")
+    assert proceso.poll() is None, f"Daphne exited; see {testing.LOG_DIR / 'daphne_fallos_ws.log'}"
+    yield proceso, puerto
+    detener(proceso)
+
+
+def _conexiones_del_servidor(puerto: int, puerto_cliente: int) -> str:
+    """Return ss's line for the server's end of one client's TCP connection ('' once closed)."""
+    filtro = f"( sport = :{puerto} and dport = :{puerto_cliente} )"
+    return subprocess.run(["ss", "-Htn", "state", "established", filtro], capture_output=True, text=True).stdout
+
+
+def _salud(puerto: int) -> tuple[int, float]:
+    inicio = time.monotonic()
+    respuesta = requests.get(f"http://127.0.0.1:{puerto}/health/", timeout=10)
+    return respuesta.status_code, time.monotonic() - inicio
+
+
+async def test_un_cliente_que_no_lee_no_afecta_a_los_demas_y_recupera_lo_perdido(daphne_propio):
+    proceso, puerto = daphne_propio
+    lento_db = await database_sync_to_async(UsuarioFactory)(username="vendedor_lento")
+    otro_db = await database_sync_to_async(UsuarioFactory)(username="vendedor_atento")
+    cookie_lento = await database_sync_to_async(cookie_de_sesion)(lento_db)
+    cookie_otro = await database_sync_to_async(cookie_de_sesion)(otro_db)
+    notificar = database_sync_to_async(services.notificar)
+    relleno = "x" * 2000  # ~2 KB a message: 500 of them overflow the kernel's socket buffers
+
+    # The slow page: it reads its greeting and one notification, then never reads again;
+    # the client queues at most 1 frame and stops reading the TCP socket past that.
+    lento = await connect(
+        f"ws://127.0.0.1:{puerto}/ws/notificaciones/",
+        origin=f"http://127.0.0.1:{puerto}",
+        additional_headers={"Cookie": cookie_lento},
+        max_queue=1,
+    )
+    await recibir(lento)
+    primera = await notificar(usuario=lento_db, tipo="nueva_venta", titulo="antes", mensaje="m")
+    assert (await recibir(lento))["id"] == primera.pk
+    ultimo_visto = primera.pk
+    puerto_lento = lento.local_address[1]
+    assert _conexiones_del_servidor(puerto, puerto_lento), "ss sees the server's end of the slow socket"
+
+    async with socket_de(puerto, cookie_otro) as atento:
+        await recibir(atento)
+        inicio_inundacion = inicio = time.monotonic()
+        for i in range(INUNDACION):
+            await notificar(usuario=lento_db, tipo="nueva_venta", titulo=f"venta {i}", mensaje=relleno)
+        duracion = time.monotonic() - inicio
+
+        # The server is healthy: another user's page gets its notification at once...
+        aviso = await notificar(usuario=otro_db, tipo="nueva_venta", titulo="para el atento", mensaje="m")
+        inicio = time.monotonic()
+        assert (await recibir(atento, timeout=5))["id"] == aviso.pk
+        latencia = time.monotonic() - inicio
+        assert latencia < 2, latencia
+        # ...and HTTP answers (503 only says no Celery worker runs in this test).
+        codigo, segundos = await asyncio.to_thread(_salud, puerto)
+        assert codigo in (200, 503) and segundos < 3, (codigo, segundos)
+        assert proceso.poll() is None
+
+        # Daphne holds what the slow socket does not read (kernel buffers, then its own
+        # memory) only until its ping goes unanswered: then it drops the socket.
+        await asyncio.to_thread(
+            esperar, lambda: not _conexiones_del_servidor(puerto, puerto_lento), timeout=20, mensaje="the drop"
+        )
+        caida = time.monotonic() - inicio_inundacion
+        # The page that reads answered every ping and is still connected.
+        await atento.send(json.dumps({"action": "ping"}))
+        assert await recibir(atento, timeout=5) == {"type": "pong"}
+
+    # The slow page gives up its socket and reconnects from the last id it saw: the
+    # database replays the newest MAX_REPLAY rows; the rest are counted in no_leidas.
+    lento.transport.abort()
+    async with socket_de(puerto, cookie_lento, query=f"?despues_de={ultimo_visto}") as de_nuevo:
+        saludo = await recibir(de_nuevo)
+        assert saludo["no_leidas"] == INUNDACION + 1
+        repetidas = [await recibir(de_nuevo) for _ in range(services.MAX_REPLAY)]
+    ids = await database_sync_to_async(
+        lambda: list(Notificacion.objects.filter(usuario=lento_db).order_by("pk").values_list("pk", flat=True))
+    )()
+    assert [m["id"] for m in repetidas] == ids[-services.MAX_REPLAY :]
+    assert all(m["replay"] for m in repetidas)
+    print(f"flood {duracion:.1f}s, other's latency {latencia * 1000:.0f} ms, /health/ {codigo} in {segundos:.2f}s")
+    print(f"the slow socket was dropped {caida:.1f}s after the flood began")
+
+
+# Hostile sockets
+# ------------------------------------------------------------------------------
+
+
+async def _rechazado(puerto: int, **kwargs) -> int:
+    """Open a socket that must be refused; return the HTTP status of the refusal."""
+    with pytest.raises(InvalidStatus) as error:
+        async with connect(f"ws://127.0.0.1:{puerto}/ws/notificaciones/", open_timeout=10, **kwargs):
+            pass
+    return error.value.response.status_code
+
+
+async def test_sockets_hostiles_no_cambian_nada_y_el_servidor_sigue(daphne_propio):
+    proceso, puerto = daphne_propio
+    atacante = await database_sync_to_async(UsuarioFactory)(username="atacante_ws")
+    victima = await database_sync_to_async(UsuarioFactory)(username="victima_ws")
+    cookie = await database_sync_to_async(cookie_de_sesion)(atacante)
+    cookie_victima = await database_sync_to_async(cookie_de_sesion)(victima)
+    notificar = database_sync_to_async(services.notificar)
+    ajenas = [await notificar(usuario=victima, tipo="nueva_venta", titulo=f"ajena {i}") for i in range(5)]
+
+    @database_sync_to_async
+    def foto():
+        return list(Notificacion.objects.order_by("pk").values_list("pk", "usuario_id", "leida", "titulo"))
+
+    antes = await foto()
+
+    # A logged-in user's cookie without an Origin header (not a browser), or from a
+    # page on another site (cross-site WebSocket hijacking): refused at the handshake.
+    con_cookie = {"additional_headers": {"Cookie": cookie}}
+    assert await _rechazado(puerto, **con_cookie) == 403
+    assert await _rechazado(puerto, origin="null", **con_cookie) == 403
+    assert await _rechazado(puerto, origin="http://127.0.0.1.evil.example", **con_cookie) == 403
+    # A forged or expired session is anonymous.
+    falsa = {"additional_headers": {"Cookie": "sessionid=x"}}
+    assert await _rechazado(puerto, origin=f"http://127.0.0.1:{puerto}", **falsa) == 403
+
+    async with socket_de(puerto, cookie) as ws:
+        assert (await recibir(ws))["type"] == "connection_established"
+        for basura in ["", "{", "null", "[]", '"marcar_leida"', "\x00" * 50, "\ufffe", "ñ" * 3000,
+                       '{"action": "marcar_leida", "notificacion_id": "1 OR 1=1"}',
+                       '{"action": "marcar_leida", "notificacion_id": 1e309}',
+                       '{"action": "marcar_leida", "notificacion_id": true}',
+                       '{"action": "borrar_todo"}', "x" * 5000]:  # fmt: skip
+            await ws.send(basura)
+            assert (await recibir(ws))["type"] == "error", basura
+        await ws.send(b"\x00\xff binario")
+        assert (await recibir(ws))["type"] == "error"
+        await ws.send("x" * 1_000_000)  # 1 MB: under Daphne's 1 MiB cap, refused by the consumer unparsed
+        assert (await recibir(ws))["type"] == "error"
+
+        # 1,000 attempts to mark someone else's notifications read: silently nothing.
+        for i in range(1000):
+            objetivo = ajenas[i % len(ajenas)].pk if i % 2 else i
+            await ws.send(json.dumps({"action": "marcar_leida", "notificacion_id": objetivo}))
+        await ws.send(json.dumps({"action": "ping"}))
+        assert await recibir(ws) == {"type": "pong"}  # all 1,000 handled, none answered
+
+    # A frame over Daphne's 1 MiB message cap, or a text frame that is not UTF-8:
+    # Daphne (autobahn) drops that connection before the application sees it.
+    for malo in [("x" * (2 * 1024 * 1024)).encode(), b'{"action": "\xff\xfe"}']:
+        async with socket_de(puerto, cookie) as ws:
+            await recibir(ws)
+            await ws.send(malo, text=True)
+            with pytest.raises(ConnectionClosed):
+                await recibir(ws)
+
+    assert await foto() == antes
+    assert proceso.poll() is None
+
+    # The server keeps serving: the victim connects and gets a new notification live.
+    async with socket_de(puerto, cookie_victima) as ws:
+        saludo = await recibir(ws)
+        assert saludo["no_leidas"] == len(ajenas)
+        replay = [await recibir(ws) for _ in ajenas]
+        assert [m["id"] for m in replay] == [n.pk for n in ajenas]
+        nueva = await notificar(usuario=victima, tipo="nueva_venta", titulo="después del ataque")
+        assert (await recibir(ws, timeout=5))["id"] == nueva.pk
