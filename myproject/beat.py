@@ -5,6 +5,7 @@ the admin (Periodic tasks). A row that already exists under the same name is lef
 it is, so an edited schedule survives a re-run of the migrations.
 """
 
+from django.db import migrations
 from django.utils import timezone
 
 ZONA = "America/Mexico_City"
@@ -38,3 +39,15 @@ def programar(apps, tareas: list[dict]) -> None:
 def desprogramar(apps, tareas: list[dict]) -> None:
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
     PeriodicTask.objects.filter(name__in=[tarea["name"] for tarea in tareas]).delete()
+
+
+def operacion(tareas: list[dict]) -> migrations.RunPython:
+    """Return the migration operation that creates ``tareas``, and deletes them when unapplied."""
+
+    def crear(apps, schema_editor):
+        programar(apps, tareas)
+
+    def borrar(apps, schema_editor):
+        desprogramar(apps, tareas)
+
+    return migrations.RunPython(crear, borrar)

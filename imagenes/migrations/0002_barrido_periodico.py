@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from myproject.beat import desprogramar, programar
+from myproject.beat import operacion
 
 TAREAS = [
     {
@@ -15,18 +15,10 @@ TAREAS = [
 ]
 
 
-def crear_tareas(apps, schema_editor):
-    programar(apps, TAREAS)
-
-
-def borrar_tareas(apps, schema_editor):
-    desprogramar(apps, TAREAS)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("imagenes", "0001_initial"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(crear_tareas, borrar_tareas)]
+    operations = [operacion(TAREAS)]

@@ -7,39 +7,25 @@ import sys
 import pytest
 import requests
 
-from myproject import devservices
-from myproject.testing import BASE_DIR, detener, esperar, lanzar
+from myproject.testing import BASE_DIR, esperar
 
 
 @pytest.mark.django_db(transaction=True)
-def test_flower_lista_el_worker_y_pide_credenciales(celery_worker):
-    nodo = f"worker-{os.getpid()}@localhost"  # the session worker (testing.iniciar_worker)
-    puerto = devservices.free_port()
-    flower = lanzar(
-        "flower",
-        [sys.executable, "-m", "myproject.flower", f"--port={puerto}", "--address=127.0.0.1", "--inspect_timeout=5000"],
-        FLOWER_BASIC_AUTH="ops:s3creta",
-    )
-    url = f"http://127.0.0.1:{puerto}"
-    try:
+def test_flower_lista_el_worker_y_pide_credenciales(flower):
+    url, nodo, auth = flower["url"], flower["nodo"], flower["auth"]
 
-        def trabajadores():
-            try:
-                # refresh=1: ask the workers now, not Flower's cache (a loaded machine may miss its first inspect).
-                respuesta = requests.get(f"{url}/api/workers?refresh=1", auth=("ops", "s3creta"), timeout=15)
-            except requests.ConnectionError:
-                return None
-            return respuesta.status_code == 200 and nodo in respuesta.json() and respuesta.json()
+    def trabajadores():
+        # refresh=1: ask the workers now, not Flower's cache (a loaded machine may miss its first inspect).
+        respuesta = requests.get(f"{url}/api/workers?refresh=1", auth=auth, timeout=15)
+        return respuesta.status_code == 200 and nodo in respuesta.json() and respuesta.json()
 
-        workers = esperar(trabajadores, timeout=45, mensaje="Flower to list the worker")
-        assert "celery" in {cola["name"] for cola in workers[nodo]["active_queues"]}
-        assert requests.get(f"{url}/api/workers", timeout=5).status_code == 401
-        assert requests.get(f"{url}/", auth=("ops", "otra"), timeout=5).status_code == 401
-        assert requests.get(f"{url}/", auth=("ops", "s3creta"), timeout=5).status_code == 200
-        # What compose's healthcheck probes, without credentials.
-        assert requests.get(f"{url}/healthcheck", timeout=5).text == "OK"
-    finally:
-        detener(flower)
+    workers = esperar(trabajadores, timeout=45, mensaje="Flower to list the worker")
+    assert "celery" in {cola["name"] for cola in workers[nodo]["active_queues"]}
+    assert requests.get(f"{url}/api/workers", timeout=5).status_code == 401
+    assert requests.get(f"{url}/", auth=("ops", "otra"), timeout=5).status_code == 401
+    assert requests.get(f"{url}/", auth=auth, timeout=5).status_code == 200
+    # What compose's healthcheck probes, without credentials.
+    assert requests.get(f"{url}/healthcheck", timeout=5).text == "OK"
 
 
 @pytest.mark.parametrize(

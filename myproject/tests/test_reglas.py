@@ -72,6 +72,11 @@ def test_el_escaner_detecta_un_envio_directo():
     assert _envios_fuera_de_on_commit(ast.parse(bien)) == []
 
 
-def test_nada_usa_pickle():
-    for ruta in _fuentes():
-        assert "pickle" not in ruta.read_text(), ruta
+def test_celery_solo_habla_json():
+    """Tasks, results and events are JSON, and a worker accepts nothing else."""
+    from myproject.celery import app
+
+    conf = app.conf
+    assert conf.accept_content == ["json"]
+    assert conf.result_accept_content in (None, ["json"])
+    assert (conf.task_serializer, conf.result_serializer, conf.event_serializer) == ("json", "json", "json")

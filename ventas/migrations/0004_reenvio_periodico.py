@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from myproject.beat import desprogramar, programar
+from myproject.beat import operacion
 
 TAREAS = [
     {
@@ -16,15 +16,7 @@ TAREAS = [
 ]
 
 
-def crear_tareas(apps, schema_editor):
-    programar(apps, TAREAS)
-
-
-def borrar_tareas(apps, schema_editor):
-    desprogramar(apps, TAREAS)
-
-
 class Migration(migrations.Migration):
     dependencies = [("ventas", "0003_tareas_periodicas")]
 
-    operations = [migrations.RunPython(crear_tareas, borrar_tareas)]
+    operations = [operacion(TAREAS)]

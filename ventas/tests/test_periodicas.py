@@ -13,6 +13,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
+from myproject.beat import programar
 from myproject.celery import app
 from myproject.testing import detener, esperar, lanzar
 from ventas import graficas, reports, services
@@ -55,7 +56,7 @@ def test_la_migracion_crea_los_horarios_y_respeta_los_editados():
     migracion = importlib.import_module("ventas.migrations.0003_tareas_periodicas")
     # Start from what the migration leaves (a transactional test may have flushed it since).
     PeriodicTask.objects.all().delete()
-    migracion.crear_tareas(apps, None)
+    programar(apps, migracion.TAREAS)
     tareas = {t.task: t for t in PeriodicTask.objects.select_related("crontab", "interval")}
 
     reporte = tareas["ventas.tasks.generar_reporte_diario"]
@@ -70,7 +71,7 @@ def test_la_migracion_crea_los_horarios_y_respeta_los_editados():
     # Ops changed the report's hour in the admin; running the migration again keeps it.
     reporte.crontab = CrontabSchedule.objects.create(minute="30", hour="7", timezone="America/Mexico_City")
     reporte.save()
-    migracion.crear_tareas(apps, None)
+    programar(apps, migracion.TAREAS)
     assert PeriodicTask.objects.count() == 3
     assert PeriodicTask.objects.get(pk=reporte.pk).crontab.hour == "7"
 
