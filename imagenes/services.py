@@ -69,18 +69,26 @@ def _registrar_error(imagen_id: int, mensaje: str) -> None:
     ImagenUsuario.objects.filter(pk=imagen_id, error="").update(error=mensaje[:300])
 
 
-def generar_versiones(*, imagen_id: int) -> dict:
-    """Make and store the thumbnail, medium and large JPEGs of an image.
+def _procesar_original(imagen_id: int, funcion):
+    """Run a pure ``processing`` function on the stored original; return (result, error).
 
-    A file Pillow rejects is recorded as the image's error (no exception, so no retry).
+    A file Pillow rejects is recorded as the image's error and returned, not raised, so
+    the header task ends normally: no retry loop on a poison file.
     """
     imagen = ImagenUsuario.objects.get(pk=imagen_id)
     try:
         with imagen.archivo_original.open("rb") as original:
-            versiones = processing.generar_versiones(original, **_ajustes_procesamiento())
+            return funcion(original, **_ajustes_procesamiento()), None
     except processing.ImagenInvalida as error:
         _registrar_error(imagen_id, str(error))
-        return {"versiones": False, "error": str(error)}
+        return None, str(error)
+
+
+def generar_versiones(*, imagen_id: int) -> dict:
+    """Make and store the thumbnail, medium and large JPEGs of an image."""
+    versiones, error = _procesar_original(imagen_id, processing.generar_versiones)
+    if error is not None:
+        return {"versiones": False, "error": error}
     nombres = {}
     for version, contenido in versiones.items():
         nombre = f"imagenes/procesadas/{imagen_id}/{version}.jpg"
@@ -92,13 +100,9 @@ def generar_versiones(*, imagen_id: int) -> dict:
 
 def extraer_metadatos(*, imagen_id: int) -> dict:
     """Read and store what the photo's header says (camera, date, size); never GPS."""
-    imagen = ImagenUsuario.objects.get(pk=imagen_id)
-    try:
-        with imagen.archivo_original.open("rb") as original:
-            metadatos = processing.leer_metadatos(original, **_ajustes_procesamiento())
-    except processing.ImagenInvalida as error:
-        _registrar_error(imagen_id, str(error))
-        return {"metadatos": False, "error": str(error)}
+    metadatos, error = _procesar_original(imagen_id, processing.leer_metadatos)
+    if error is not None:
+        return {"metadatos": False, "error": error}
     ImagenUsuario.objects.filter(pk=imagen_id).update(metadatos=metadatos)
     return {"metadatos": True}
 
@@ -116,12 +120,8 @@ def moderar(*, imagen_id: int) -> dict:
     if not moderacion_configurada():
         retener_para_revision(imagen_id=imagen_id, nota="No hay servicio de moderación configurado.")
         return {"moderacion": "revision"}
-    imagen = ImagenUsuario.objects.get(pk=imagen_id)
-    try:
-        with imagen.archivo_original.open("rb") as original:
-            muestra = processing.version_para_moderar(original, **_ajustes_procesamiento())
-    except processing.ImagenInvalida as error:
-        _registrar_error(imagen_id, str(error))
+    muestra, error = _procesar_original(imagen_id, processing.version_para_moderar)
+    if error is not None:
         return {"moderacion": "sin_imagen"}
     veredicto = moderation.moderar(
         muestra,
