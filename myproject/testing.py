@@ -202,15 +202,31 @@ def iniciar_worker(nombre: str = "worker", colas: str = QUEUES, concurrencia: in
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker):
-    """A real Celery worker process on every queue, against the test database."""
+def _worker_de_la_sesion(django_db_setup):
+    """Holds the session's worker process; stops it at the end."""
     from myproject.celery import app
 
-    with django_db_blocker.unblock():
-        app.control.purge()
-        proceso = iniciar_worker()
-    yield proceso
-    detener(proceso)
+    app.control.purge()
+    actual: dict[str, subprocess.Popen | None] = {"proceso": None}
+    yield actual
+    if actual["proceso"] is not None:
+        detener(actual["proceso"])
+
+
+@pytest.fixture
+def celery_worker(_worker_de_la_sesion, django_db_blocker):
+    """A real Celery worker process on every queue, against the test database.
+
+    One for the whole session, started on first use and started again if it died: the
+    fault tests stop and restart Redis under it, and kombu can give up on a lost
+    connection ("Unrecoverable error") — in production the process supervisor
+    (honcho, compose's restart policy) restarts it the same way.
+    """
+    proceso = _worker_de_la_sesion["proceso"]
+    if proceso is None or proceso.poll() is not None:
+        with django_db_blocker.unblock():
+            proceso = _worker_de_la_sesion["proceso"] = iniciar_worker()
+    return proceso
 
 
 # Live notifications: sessions, Daphne
