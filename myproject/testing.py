@@ -220,7 +220,7 @@ def celery_worker(_worker_de_la_sesion, django_db_blocker):
     One for the whole session, started on first use and started again if it died: the
     fault tests stop and restart Redis under it, and kombu can give up on a lost
     connection ("Unrecoverable error") — in production the process supervisor
-    (honcho, compose's restart policy) restarts it the same way.
+    (compose's restart policy) restarts it the same way.
     """
     proceso = _worker_de_la_sesion["proceso"]
     if proceso is None or proceso.poll() is not None:
