@@ -17,7 +17,9 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
+import kombu.exceptions
 import pytest
+import redis
 
 from myproject import devservices
 
@@ -189,11 +191,19 @@ def iniciar_worker(nombre: str = "worker", colas: str = QUEUES, concurrencia: in
     proceso = lanzar(nombre, comando, **extra_env)
     # A worker on another broker (CELERY_BROKER_URL in extra_env) is pinged through that broker.
     control = app_de_celery(extra_env["CELERY_BROKER_URL"]) if "CELERY_BROKER_URL" in extra_env else app
-    esperar(
-        lambda: proceso.poll() is not None or control.control.ping(destination=[nodo], timeout=0.5),
-        timeout=60,
-        mensaje=f"worker {nodo} to answer",
-    )
+
+    def responde():
+        if proceso.poll() is not None:
+            return True
+        try:
+            return control.control.ping(destination=[nodo], timeout=0.5)
+        except (OSError, redis.RedisError, kombu.exceptions.OperationalError):
+            # A fault test restarted the broker: drop this process's dead pooled
+            # connections and ask again.
+            control.pool.force_close_all()
+            return False
+
+    esperar(responde, timeout=60, mensaje=f"worker {nodo} to answer")
     if control is not app:
         control.close()
     if proceso.poll() is not None:
