@@ -195,12 +195,12 @@ def iniciar_worker(nombre: str = "worker", colas: str = QUEUES, concurrencia: in
     def responde():
         if proceso.poll() is not None:
             return True
+        # A fresh connection each time: after a fault test restarted the broker, this
+        # process's pooled connections may be dead.
         try:
-            return control.control.ping(destination=[nodo], timeout=0.5)
+            with control.connection_for_write() as conexion:
+                return control.control.ping(destination=[nodo], timeout=0.5, connection=conexion)
         except (OSError, redis.RedisError, kombu.exceptions.OperationalError):
-            # A fault test restarted the broker: drop this process's dead pooled
-            # connections and ask again.
-            control.pool.force_close_all()
             return False
 
     esperar(responde, timeout=60, mensaje=f"worker {nodo} to answer")
