@@ -34,7 +34,10 @@ def _broker():
 
 
 def _workers():
-    respuestas = celery_app.control.ping(timeout=TIMEOUT) or []
+    # A fresh connection, not one from the app's pool: after a broker restart every pooled
+    # connection fails once, and each would report the workers down to the load balancer.
+    with celery_app.connection_for_write(settings.CELERY_BROKER_URL) as conexion:
+        respuestas = celery_app.control.ping(timeout=TIMEOUT, connection=conexion) or []
     if not respuestas:
         raise RuntimeError("no worker answered")
     return len(respuestas)

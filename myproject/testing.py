@@ -16,6 +16,7 @@ from collections.abc import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import kombu.exceptions
 import pytest
@@ -179,32 +180,41 @@ def app_de_celery(broker_url: str):
     return otra
 
 
-def iniciar_worker(nombre: str = "worker", colas: str = QUEUES, concurrencia: int = 2, **extra_env: str):
-    """Start a real Celery worker process and wait until it answers a ping."""
-    from myproject.celery import app
+def ping(control=None, destino: list[str] | None = None, timeout: float = 0.5) -> list[dict]:
+    """Return the replies of the workers (``destino``, or all) to a ping.
 
+    Over a fresh connection, not one from the app's pool: after a fault test restarted
+    the broker, every pooled connection of this process fails once.
+    """
+    if control is None:
+        from myproject.celery import app as control
+    with control.connection_for_write() as conexion:
+        return control.control.ping(destination=destino, timeout=timeout, connection=conexion) or []
+
+
+def iniciar_worker(nombre: str = "worker", colas: str = QUEUES, concurrencia: int = 2, **extra_env: str):
+    """Start a real Celery worker process and wait until it answers a ping.
+
+    A worker on another broker (``CELERY_BROKER_URL`` in ``extra_env``) is pinged through that broker.
+    """
     nodo = f"{nombre}-{os.getpid()}@localhost"
     comando = [
         sys.executable, "-m", "celery", "-A", "myproject", "worker", "-l", "info", "-n", nodo,
         "-Q", colas, "-c", str(concurrencia), "--without-mingle", "--without-gossip",
     ]  # fmt: skip
     proceso = lanzar(nombre, comando, **extra_env)
-    # A worker on another broker (CELERY_BROKER_URL in extra_env) is pinged through that broker.
-    control = app_de_celery(extra_env["CELERY_BROKER_URL"]) if "CELERY_BROKER_URL" in extra_env else app
+    control = app_de_celery(extra_env["CELERY_BROKER_URL"]) if "CELERY_BROKER_URL" in extra_env else None
 
     def responde():
         if proceso.poll() is not None:
             return True
-        # A fresh connection each time: after a fault test restarted the broker, this
-        # process's pooled connections may be dead.
         try:
-            with control.connection_for_write() as conexion:
-                return control.control.ping(destination=[nodo], timeout=0.5, connection=conexion)
+            return ping(control, [nodo])
         except (OSError, redis.RedisError, kombu.exceptions.OperationalError):
             return False
 
     esperar(responde, timeout=60, mensaje=f"worker {nodo} to answer")
-    if control is not app:
+    if control is not None:
         control.close()
     if proceso.poll() is not None:
         pytest.fail(f"Celery worker exited with {proceso.returncode}; see {LOG_DIR / nombre}.log")
@@ -237,6 +247,51 @@ def celery_worker(_worker_de_la_sesion, django_db_blocker):
         with django_db_blocker.unblock():
             proceso = _worker_de_la_sesion["proceso"] = iniciar_worker()
     return proceso
+
+
+# The private Redis, for fault tests that stop it
+# ------------------------------------------------------------------------------
+
+
+class RedisPrivado:
+    """The harness's own redis-server, stopped and started again by fault tests."""
+
+    def __init__(self, proceso: subprocess.Popen, port: int):
+        self.proceso, self.port = proceso, port
+
+    def detener(self) -> None:
+        detener(self.proceso)
+
+    def arrancar(self) -> None:
+        """Start a new, empty Redis on the same port, as a server without persistence
+        comes back; then wait until a running session worker answers on it again.
+
+        This process keeps its pooled connections to the old server, as a web process
+        would: the project's code must cope, and the harness pings over fresh ones.
+        """
+        self.proceso = devservices.start_redis(self.port, Path(tempfile.mkdtemp(prefix="mitienda-redis-")))
+        _procesos.append(self.proceso)
+        esperar(self._sin_workers_o_responden, timeout=60, mensaje="the worker to reconnect to Redis")
+
+    @staticmethod
+    def _sin_workers_o_responden() -> bool:
+        # A worker kombu gave up on exits instead; the celery_worker fixture starts another.
+        if not any(p.poll() is None and "worker" in p.args for p in _procesos):
+            return True
+        try:
+            return bool(ping())
+        except (OSError, redis.RedisError, kombu.exceptions.OperationalError):
+            return False
+
+
+@pytest.fixture
+def redis_privado() -> RedisPrivado:
+    """The harness's own Redis; the test is skipped when REDIS_URL points at a shared one."""
+    port = urlsplit(os.environ["REDIS_URL"]).port
+    for proceso in _procesos:
+        if "redis-server" in str(proceso.args[0]) and str(port) in proceso.args and proceso.poll() is None:
+            return RedisPrivado(proceso, port)
+    pytest.skip("REDIS_URL points at a Redis the tests did not start; not stopping it")
 
 
 # Live notifications: sessions, Daphne

@@ -17,8 +17,7 @@ from werkzeug import Response
 
 from imagenes import tasks
 from imagenes.models import ImagenUsuario
-from myproject.celery import app
-from myproject.testing import esperar
+from myproject.testing import esperar, ping
 from notificaciones.models import Notificacion
 
 from . import generadores as g
@@ -121,7 +120,7 @@ def test_un_archivo_venenoso_en_el_worker_falla_una_vez_sin_tumbarlo(celery_work
     assert len(httpserver.log) == 0  # never sent to moderation
     [aviso] = Notificacion.objects.filter(usuario=usuaria, tipo="imagen_procesada")
     assert aviso.datos == {"imagen_id": imagen.pk, "url_thumbnail": None, "estado": "fallida"}
-    assert celery_worker.poll() is None and app.control.ping(timeout=2)
+    assert celery_worker.poll() is None and ping(timeout=2)
 
     # The worker goes on with the next, good image.
     buena = _terminada(_imagen_cruda(usuaria, g.webp(), "original.webp").pk)

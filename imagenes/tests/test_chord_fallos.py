@@ -13,7 +13,7 @@ from werkzeug import Response
 
 from imagenes import tasks
 from imagenes.models import ImagenUsuario
-from myproject.celery import app
+from myproject.testing import ping
 from notificaciones.models import Notificacion
 
 from . import generadores as g
@@ -57,7 +57,7 @@ def test_la_cabecera_entregada_dos_veces_avisa_una_sola(celery_worker, httpserve
     assert Notificacion.objects.filter(usuario=usuaria, tipo="imagen_procesada").count() == 1
     # A second run of the header replaces the versions, it does not pile copies up.
     assert imagen.estado != "lista" or all(imagen.archivo(v) for v in ("thumbnail", "medium", "large"))
-    assert celery_worker.poll() is None and app.control.ping(timeout=2)
+    assert celery_worker.poll() is None and ping(timeout=2)
 
 
 def test_moderacion_que_responde_json_sin_fondo(celery_worker, httpserver, usuaria):
@@ -69,4 +69,4 @@ def test_moderacion_que_responde_json_sin_fondo(celery_worker, httpserver, usuar
     # Treated like any bad answer of the service: retried, then held for review.
     assert imagen.estado == "revision" and len(httpserver.log) == 3
     assert Notificacion.objects.filter(usuario=usuaria, tipo="imagen_procesada").count() == 1
-    assert celery_worker.poll() is None and app.control.ping(timeout=2)
+    assert celery_worker.poll() is None and ping(timeout=2)

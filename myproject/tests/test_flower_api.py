@@ -3,7 +3,7 @@
 import pytest
 import requests
 
-from myproject.celery import app
+from myproject.testing import ping
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
@@ -33,4 +33,4 @@ def test_la_api_de_flower_sin_credenciales_es_401_y_el_worker_sigue(flower, cele
     assert requests.get(f"{url}/api/tasks", auth=auth, timeout=10).status_code == 200
     # The worker was not shut down nor its pool restarted.
     assert celery_worker.poll() is None
-    assert any(nodo in respuesta for respuesta in app.control.ping(timeout=3))
+    assert any(nodo in respuesta for respuesta in ping(timeout=3))

@@ -35,3 +35,20 @@ def test_health_nombra_al_broker_caido(client, settings, esquema):
     assert cuerpo["checks"]["broker"].startswith("error: ")
     assert cuerpo["checks"]["workers"] == "unknown: broker down"
     assert cuerpo["checks"]["redis"] == "ok" and cuerpo["checks"]["database"] == "ok"
+
+
+@pytest.mark.faults
+@pytest.mark.django_db
+def test_health_tras_reiniciar_redis_no_da_a_los_workers_por_caidos(client, celery_worker, redis_privado):
+    from myproject.celery import app
+
+    # A web process that has talked to the broker keeps the connection in the app's pool.
+    assert app.control.ping(timeout=1)
+    redis_privado.detener()
+    assert client.get("/health/").status_code == 503
+    redis_privado.arrancar()
+
+    # That pooled connection is now dead; the first check after the restart must not use it.
+    respuesta = client.get("/health/")
+    assert respuesta.status_code == 200, respuesta.json()
+    assert respuesta.json()["checks"]["workers"] >= 1

@@ -6,14 +6,10 @@ notifications are pushed to it; hostile sockets. See docs/reliability.md.
 
 import asyncio
 import json
-import os
 import random
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -36,34 +32,6 @@ pytestmark = [
 ]
 
 NO_SON_NOTIFICACIONES = {"connection_established", "notificacion_leida", "error", "pong"}
-
-
-def _redis_privado() -> tuple[subprocess.Popen, int]:
-    """Return the harness's own redis-server and its port; skip when Redis is shared."""
-    port = urlsplit(os.environ["REDIS_URL"]).port
-    for proceso in testing._procesos:
-        if "redis-server" in str(proceso.args[0]) and f"{port}" in proceso.args and proceso.poll() is None:
-            return proceso, port
-    pytest.skip("REDIS_URL points at a Redis the tests did not start; not stopping it")
-
-
-def _arrancar_redis(port: int) -> None:
-    """Start a new, empty private Redis on ``port`` (the harness stops it at the end)."""
-    testing._procesos.append(devservices.start_redis(port, Path(tempfile.mkdtemp(prefix="mitienda-redis-"))))
-
-
-def _esperar_workers_de_la_sesion() -> None:
-    """If the session's Celery worker runs, wait until it is back on the restarted Redis."""
-    from myproject.celery import app
-
-    def responde() -> bool:
-        try:
-            return bool(app.control.ping(timeout=0.5))
-        except Exception:  # noqa: BLE001 - a pooled connection from before the restart fails once
-            return False
-
-    if any("celery" in " ".join(map(str, p.args)) and p.poll() is None for p in testing._procesos):
-        esperar(responde, timeout=60, mensaje="the worker to reconnect")
 
 
 def comprar(base: str, cookie: str, producto_id: int) -> requests.Response:
@@ -146,8 +114,7 @@ class Vendedor:
 # ------------------------------------------------------------------------------
 
 
-async def test_redis_se_reinicia_con_vendedores_conectados_y_reciben_la_venta_una_vez():
-    redis, port = _redis_privado()
+async def test_redis_se_reinicia_con_vendedores_conectados_y_reciben_la_venta_una_vez(redis_privado):
     vendedores_db = [await database_sync_to_async(UsuarioFactory)(username=f"vendedor_r{i}") for i in range(3)]
     productos = [await database_sync_to_async(ProductoFactory)(vendedor=v, stock=5) for v in vendedores_db]
     comprador = await database_sync_to_async(UsuarioFactory)(username="comprador_r")
@@ -161,7 +128,7 @@ async def test_redis_se_reinicia_con_vendedores_conectados_y_reciben_la_venta_un
     try:
         await asyncio.to_thread(esperar, lambda: all(v.conexiones for v in vendedores), timeout=15)
 
-        await asyncio.to_thread(lambda: (redis.terminate(), redis.wait(10)))
+        await asyncio.to_thread(redis_privado.detener)
         respuestas = []
         for producto in productos:
             inicio = time.monotonic()
@@ -174,7 +141,7 @@ async def test_redis_se_reinicia_con_vendedores_conectados_y_reciben_la_venta_un
         assert len(ventas) == 3
 
         await asyncio.sleep(1.5)  # sellers keep trying against a Daphne whose Redis is gone
-        await asyncio.to_thread(_arrancar_redis, port)
+        await asyncio.to_thread(redis_privado.arrancar)
 
         def todos_la_vieron():
             return all(any(m.get("venta_id") for m in v.vistas.values()) for v in vendedores)
@@ -194,7 +161,6 @@ async def test_redis_se_reinicia_con_vendedores_conectados_y_reciben_la_venta_un
         assert len(vendedor.conexiones) >= 2  # it did reconnect
     # Full jitter: the sellers did not retry in lockstep.
     assert len({round(e, 3) for v in vendedores for e in v.esperas}) > len(vendedores)
-    await asyncio.to_thread(_esperar_workers_de_la_sesion)
 
 
 # A slow client that stops reading

@@ -10,8 +10,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from datetime import timedelta
@@ -19,7 +17,6 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from celery import Celery
 from celery.signals import before_task_publish
 from django.conf import settings
 from django.utils import timezone
@@ -52,21 +49,10 @@ def _facturas_en_disco(venta) -> list[Path]:
 # ------------------------------------------------------------------------------
 
 
-def _redis_privado() -> tuple[subprocess.Popen, int]:
-    """Return the harness's own redis-server and its port; skip when Redis is shared."""
-    port = urlsplit(os.environ["REDIS_URL"]).port
-    for proceso in testing._procesos:
-        if "redis-server" in str(proceso.args[0]) and f"{port}" in proceso.args and proceso.poll() is None:
-            return proceso, port
-    pytest.skip("REDIS_URL points at a Redis the tests did not start; not stopping it")
-
-
 def test_redis_caido_al_comprar_la_venta_se_guarda_y_el_barrido_la_completa(
-    celery_worker, buzon, cliente_comprador, producto
+    celery_worker, redis_privado, buzon, cliente_comprador, producto
 ):
-    redis, port = _redis_privado()
-    redis.terminate()
-    redis.wait(10)
+    redis_privado.detener()
     assert not devservices.redis_reachable(os.environ["REDIS_URL"])
 
     inicio = time.monotonic()
@@ -80,8 +66,7 @@ def test_redis_caido_al_comprar_la_venta_se_guarda_y_el_barrido_la_completa(
     assert Producto.objects.get(pk=producto.pk).stock == 8
 
     # Redis comes back empty on the same port (no persistence): the dispatch is lost.
-    testing._procesos.append(devservices.start_redis(port, Path(tempfile.mkdtemp(prefix="mitienda-redis-"))))
-    esperar(lambda: app.control.ping(timeout=0.5), timeout=60, mensaje="the worker to reconnect")
+    redis_privado.arrancar()
     assert services.reenviar_ventas_pendientes() == 0  # too recent: maybe just slow
 
     # Later, the sweeper (a Beat task) finds it and sends it again, unattended.
@@ -141,38 +126,6 @@ def _puerto_abierto(port: int) -> bool:
     return True
 
 
-def _app_en(broker: str) -> Celery:
-    """Return a Celery app like the project's, publishing to and pinging ``broker``.
-
-    (``app.control.ping(connection=...)`` still publishes the ping through the app's
-    default broker, so a second app is the reliable way to talk to another one.)
-    """
-    otra = Celery("myproject", set_as_current=False)
-    otra.config_from_object("django.conf:settings", namespace="CELERY")
-    otra.conf.broker_url = broker
-    return otra
-
-
-def _iniciar_worker(nombre: str, broker: str, **extra_env: str) -> subprocess.Popen:
-    """Start a worker on ``broker`` and wait until it answers a ping sent over that broker."""
-    nodo = f"{nombre}-{os.getpid()}@localhost"
-    comando = [
-        sys.executable, "-m", "celery", "-A", "myproject", "worker", "-l", "info", "-n", nodo,
-        "-Q", testing.QUEUES, "-c", "2", "--without-mingle", "--without-gossip",
-    ]  # fmt: skip
-    proceso = testing.lanzar(nombre, comando, CELERY_BROKER_URL=broker, **extra_env)
-    otra = _app_en(broker)
-    esperar(
-        lambda: proceso.poll() is not None or otra.control.ping(destination=[nodo], timeout=0.5),
-        timeout=60,
-        mensaje=f"worker {nodo} to answer",
-    )
-    otra.close()
-    if proceso.poll() is not None:
-        pytest.fail(f"worker {nodo} exited with {proceso.returncode}; see var/test-logs/{nombre}.log")
-    return proceso
-
-
 def _matar_con_hijos(proceso: subprocess.Popen) -> int:
     """SIGKILL a worker and its pool processes at once, as the OOM killer would; return how many."""
     hijos = []
@@ -194,7 +147,7 @@ def _matar_con_hijos(proceso: subprocess.Popen) -> int:
 
 def _ventas_en_vuelo(monkeypatch, broker: str, cuantas: int) -> list[Venta]:
     """Make ``cuantas`` sales whose pipeline messages go to ``broker``, over 10 products."""
-    otra = _app_en(broker)
+    otra = testing.app_de_celery(broker)
 
     def despachar(venta_id):
         otra.send_task("ventas.tasks.procesar_venta_completa", (venta_id,))
@@ -245,7 +198,7 @@ def _matar_a_mitad_y_recuperar(monkeypatch, buzon, broker: str, nombre: str) -> 
     ventas = _ventas_en_vuelo(monkeypatch, broker, 50)
     entorno = {"CELERY_VISIBILITY_TIMEOUT": str(VISIBILIDAD)}
 
-    primero = _iniciar_worker(f"{nombre}-a", broker, **entorno)
+    primero = testing.iniciar_worker(f"{nombre}-a", CELERY_BROKER_URL=broker, **entorno)
     # Kill it once it is well into the work, with tasks of both queues in hand.
     esperar(
         lambda: EnvioEmail.objects.filter(enviado__isnull=False).count() >= 8,
@@ -258,7 +211,7 @@ def _matar_a_mitad_y_recuperar(monkeypatch, buzon, broker: str, nombre: str) -> 
     muerto = time.monotonic()
     en_mano = _sin_confirmar(broker)
 
-    segundo = _iniciar_worker(f"{nombre}-b", broker, **entorno)
+    segundo = testing.iniciar_worker(f"{nombre}-b", CELERY_BROKER_URL=broker, **entorno)
     try:
         esperar(
             lambda: Venta.objects.filter(email_enviado=True).count() == len(ventas),
