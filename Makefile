@@ -13,7 +13,7 @@ $(error WORKERS must be "all" (default, one worker for every queue) or "split" (
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help install services setup run test lint bench clean chromium
+.PHONY: help install services setup run test lint bench clean chromium compose docker-compose
 
 help: ## List the targets
 	@echo "Mi Tienda — make targets:"
@@ -53,7 +53,7 @@ run: setup ## Run web, Celery worker(s), beat and Flower (WORKERS=split for one 
 
 test: install ## Run the test suite (PYTEST_ARGS=... to pass options; DATABASE_URL for PostgreSQL)
 	mkdir -p var
-	@$(MAKE) --no-print-directory chromium
+	@$(MAKE) --no-print-directory chromium compose
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # $(call debian,COMMAND,PACKAGE,WHO NEEDS IT): install Debian's PACKAGE when COMMAND is
@@ -72,6 +72,13 @@ endef
 # The browser tests drive Debian's chromium (Playwright cannot download its own here).
 chromium: ## Install Debian's chromium for the browser tests when missing (root only; else they skip)
 	$(call debian,$${CHROMIUM_PATH:-/usr/bin/chromium},chromium,the browser tests)
+
+# The deployment tests validate docker-compose.yml with a Compose client (no engine needed).
+compose: ## Install Debian's docker-compose for the compose-file tests when no Compose client is there
+	@docker compose version >/dev/null 2>&1 || $(MAKE) --no-print-directory docker-compose
+
+docker-compose:
+	$(call debian,docker-compose,docker-compose,the compose-file tests)
 
 lint: install ## Check style with ruff
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
