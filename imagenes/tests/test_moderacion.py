@@ -87,11 +87,12 @@ def test_el_cliente_convierte_todo_fallo_en_request_exception(httpserver, respue
 
 
 def test_el_cliente_respeta_el_timeout_de_lectura(httpserver):
-    responder(httpserver, json_response(SEGURO), demora=1.0)
+    responder(httpserver, json_response(SEGURO), demora=3.0)
     inicio = time.monotonic()
     with pytest.raises(requests.Timeout):
         moderation.moderar(b"jpeg", url=httpserver.url_for("/moderar"), timeout=(1, 0.3))
-    assert time.monotonic() - inicio < 0.9
+    # Given up long before the slow service answered (a wide margin for a busy machine).
+    assert time.monotonic() - inicio < 2
 
 
 def test_la_espera_crece_exponencialmente_con_jitter(settings):
