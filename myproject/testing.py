@@ -249,6 +249,27 @@ def celery_worker(_worker_de_la_sesion, django_db_blocker):
     return proceso
 
 
+# Fuzzing
+# ------------------------------------------------------------------------------
+
+
+def ajustes_de_fuzz(ejemplos: int):
+    """Hypothesis settings for fuzzing a form through Django's test client.
+
+    No deadline (a request on a busy CI machine may take long), fixtures shared by the
+    examples of one test (the examples check their own before/after), and no example
+    database: every run explores afresh.
+    """
+    from hypothesis import HealthCheck, settings
+
+    return settings(
+        max_examples=ejemplos,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        database=None,
+    )
+
+
 # The private Redis, for fault tests that stop it
 # ------------------------------------------------------------------------------
 

@@ -92,7 +92,7 @@ def test_hay_que_entrar_para_subir(client):
     assert client.get("/imagenes/").status_code == 302
 
 
-def _lista(usuaria) -> ImagenUsuario:
+def imagen_lista(usuaria) -> ImagenUsuario:
     """Run the processing steps in this process (the chord itself is tested with the worker)."""
     imagen = services.crear_imagen(
         usuario=usuaria,
@@ -108,7 +108,7 @@ def _lista(usuaria) -> ImagenUsuario:
 
 
 def test_las_versiones_solo_las_ve_su_duena(cliente, usuaria):
-    imagen = _lista(usuaria)
+    imagen = imagen_lista(usuaria)
 
     respuesta = cliente.get(f"/imagenes/{imagen.pk}/thumbnail.jpg")
     assert respuesta.status_code == 200 and respuesta["Content-Type"] == "image/jpeg"
@@ -126,7 +126,7 @@ def test_las_versiones_solo_las_ve_su_duena(cliente, usuaria):
 
 
 def test_una_vendedora_pone_la_imagen_en_su_producto_y_el_catalogo_la_muestra(cliente, usuaria, producto_propio):
-    imagen = _lista(usuaria)
+    imagen = imagen_lista(usuaria)
     ajeno = ProductoFactory(nombre="Producto ajeno")
 
     detalle = cliente.get(f"/imagenes/{imagen.pk}/").content.decode()
@@ -147,7 +147,7 @@ def test_una_vendedora_pone_la_imagen_en_su_producto_y_el_catalogo_la_muestra(cl
 
 
 def test_una_imagen_en_revision_no_se_puede_poner_en_un_producto(cliente, usuaria, producto_propio):
-    imagen = _lista(usuaria)
+    imagen = imagen_lista(usuaria)
     ImagenUsuario.objects.filter(pk=imagen.pk).update(estado=ImagenUsuario.Estado.REVISION)
     respuesta = cliente.post(f"/imagenes/{imagen.pk}/asignar/", {"producto": producto_propio.pk}, follow=True)
     assert "Solo se puede usar una imagen lista" in respuesta.content.decode()
@@ -158,7 +158,7 @@ def test_una_imagen_en_revision_no_se_puede_poner_en_un_producto(cliente, usuari
 def test_eliminar_borra_la_fila_y_sus_archivos_pero_no_la_copia_del_producto(
     cliente, usuaria, producto_propio, django_capture_on_commit_callbacks
 ):
-    imagen = _lista(usuaria)
+    imagen = imagen_lista(usuaria)
     cliente.post(f"/imagenes/{imagen.pk}/asignar/", {"producto": producto_propio.pk})
     archivos = [imagen.archivo_original.name, *(imagen.archivo(v).name for v in ("thumbnail", "medium", "large"))]
 

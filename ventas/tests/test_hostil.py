@@ -8,10 +8,10 @@ movement and its seller notification, a refused request writes nothing.
 import pytest
 from django.db.models import Sum
 from django.test import Client
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hipotesis
+from hypothesis import given
 from hypothesis import strategies as st
 
+from myproject.testing import ajustes_de_fuzz
 from notificaciones.models import Notificacion
 from ventas import services
 from ventas.models import CarritoCompra, ItemCarrito, MovimientoInventario, Producto, Venta
@@ -20,12 +20,7 @@ from .factories import ProductoFactory
 
 pytestmark = pytest.mark.django_db
 
-FUZZ = hipotesis(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    database=None,
-)
+FUZZ = ajustes_de_fuzz(150)
 RAROS = [
     "1", "100", "101", "0", "-0", "-1", "1e3", "1.0", "1,0", " 2 ", "+3", "0x10", "٣", "²", "NaN", "Infinity",
     "\x00", "1\x00", "'; DROP TABLE ventas_venta;--", "<script>alert(1)</script>", "9" * 5000, "",
