@@ -207,9 +207,10 @@ CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = False
 # On Redis an unacknowledged message comes back after this many seconds; every
 # countdown and ETA we use (retry backoff is capped at CELERY_MAX_RETRY_DELAY) stays
-# below it, or the message would be delivered twice while it waits.
+# below it, or the message would be delivered twice while it waits. The cap follows
+# the timeout, so setting a short one cannot break that.
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=10 * 60)
-CELERY_MAX_RETRY_DELAY = 5 * 60
+CELERY_MAX_RETRY_DELAY = min(5 * 60, CELERY_VISIBILITY_TIMEOUT // 2)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     "queue_order_strategy": "priority",
@@ -322,6 +323,13 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS["retry_policy"] = {
 EMAIL_LEASE_SECONDS = env.int(
     "EMAIL_LEASE_SECONDS", default=min(2 * EMAIL_TIMEOUT + 30, CELERY_VISIBILITY_TIMEOUT // 2)
 )
+if not 0 < EMAIL_LEASE_SECONDS < CELERY_VISIBILITY_TIMEOUT:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"EMAIL_LEASE_SECONDS ({EMAIL_LEASE_SECONDS}) must be above 0 and below CELERY_VISIBILITY_TIMEOUT "
+        f"({CELERY_VISIBILITY_TIMEOUT}): a dead worker's redelivered email task must find its claim expired."
+    )
 # The sweeper (ventas.tasks.reenviar_ventas_pendientes) re-sends the pipeline of sales
 # still pending after this long: a healthy sale is done well before (its slowest path
 # is a redelivery after the visibility timeout plus the longest retry delay).

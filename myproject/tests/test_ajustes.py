@@ -41,3 +41,20 @@ def test_con_debug_los_hosts_por_defecto_son_locales():
     codigo = "from django.conf import settings; import django; django.setup(); print(settings.ALLOWED_HOSTS)"
     hecho = _django(["-c", codigo], DEBUG="1", DJANGO_SETTINGS_MODULE="myproject.settings")
     assert hecho.stdout.strip() == "['localhost', '127.0.0.1', '[::1]']", hecho.stderr
+
+
+def test_ningun_reintento_espera_mas_que_el_timeout_de_visibilidad():
+    codigo = (
+        "import django; django.setup(); from django.conf import settings as s; from ventas import tasks; "
+        "print(s.CELERY_MAX_RETRY_DELAY, tasks.REINTENTO_EMAIL['retry_backoff_max'], s.EMAIL_LEASE_SECONDS)"
+    )
+    hecho = _django(
+        ["-c", codigo], DEBUG="1", DJANGO_SETTINGS_MODULE="myproject.settings", CELERY_VISIBILITY_TIMEOUT="60"
+    )
+    assert hecho.stdout.split() == ["30", "30", "30"], hecho.stderr
+
+
+def test_un_lease_de_email_mas_largo_que_el_timeout_de_visibilidad_se_rechaza():
+    hecho = _django(["manage.py", "check"], DEBUG="1", CELERY_VISIBILITY_TIMEOUT="60", EMAIL_LEASE_SECONDS="90")
+    assert hecho.returncode != 0
+    assert "EMAIL_LEASE_SECONDS (90) must be above 0 and below CELERY_VISIBILITY_TIMEOUT (60)" in hecho.stderr
