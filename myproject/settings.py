@@ -211,10 +211,9 @@ CELERY_TASK_SEND_SENT_EVENT = False
 # the timeout, so setting a short one cannot break that.
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=10 * 60)
 CELERY_MAX_RETRY_DELAY = min(5 * 60, CELERY_VISIBILITY_TIMEOUT // 2)
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
-    "queue_order_strategy": "priority",
-}
+# kombu's default round-robin between queues stays: its "priority" strategy would
+# always read the queue named first, and a flood there would starve the others.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 

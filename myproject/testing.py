@@ -16,7 +16,7 @@ from collections.abc import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import kombu.exceptions
 import pytest
@@ -247,6 +247,20 @@ def celery_worker(_worker_de_la_sesion, django_db_blocker):
         with django_db_blocker.unblock():
             proceso = _worker_de_la_sesion["proceso"] = iniciar_worker()
     return proceso
+
+
+@pytest.fixture
+def broker_redis_aparte():
+    """Return the URL of a Redis database of its own (emptied before and after), for a
+    broker whose messages the session's worker must never see."""
+    from kombu import Connection
+
+    url = urlunsplit(urlsplit(os.environ["REDIS_URL"])._replace(path="/7"))
+    with Connection(url) as conexion:
+        conexion.default_channel.client.flushdb()
+    yield url
+    with Connection(url) as conexion:
+        conexion.default_channel.client.flushdb()
 
 
 # Fuzzing

@@ -8,8 +8,10 @@ import logging
 from datetime import date
 from smtplib import SMTPException
 
-from celery import Task, chain, shared_task
+from celery import chain, shared_task
 from django.conf import settings
+
+from myproject.celery import Tarea
 
 from . import emails, reports, services
 from .models import Producto, Venta
@@ -27,7 +29,7 @@ REINTENTO_EMAIL = {
 }
 
 
-class CallbackTask(Task):
+class CallbackTask(Tarea):
     """Log how each task ended, so ops can follow a sale through the worker log."""
 
     def on_success(self, retval, task_id, args, kwargs):

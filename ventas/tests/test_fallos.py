@@ -14,7 +14,6 @@ import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from celery.signals import before_task_publish
@@ -84,22 +83,6 @@ def test_redis_caido_al_comprar_la_venta_se_guarda_y_el_barrido_la_completa(
 
 # A worker killed with 50 sales in flight
 # ------------------------------------------------------------------------------
-
-
-def _con_db(url: str, db: int) -> str:
-    partes = urlsplit(url)
-    return urlunsplit(partes._replace(path=f"/{db}"))
-
-
-@pytest.fixture
-def broker_redis_aparte():
-    """A Redis database of its own, so the suite's worker never sees these messages."""
-    url = _con_db(os.environ["REDIS_URL"], 7)
-    with Connection(url) as conexion:
-        conexion.default_channel.client.flushdb()
-    yield url
-    with Connection(url) as conexion:
-        conexion.default_channel.client.flushdb()
 
 
 @pytest.fixture
