@@ -51,14 +51,26 @@ class BuzonSMTP:
 
         self._lock = threading.Lock()
         self._mensajes: list[EmailMessage] = []
+        self._por_rechazar = 0
+        self.rechazados = 0
         self.port = devservices.free_port()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        with self._lock:
+            if self._por_rechazar:
+                self._por_rechazar -= 1
+                self.rechazados += 1
+                return "451 4.3.0 Try again later"
         mensaje = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         with self._lock:
             self._mensajes.append(mensaje)
         return "250 OK"
+
+    def rechazar(self, cuantos: int) -> None:
+        """Answer the next ``cuantos`` messages with a temporary failure, as a busy server does."""
+        with self._lock:
+            self._por_rechazar, self.rechazados = cuantos, 0
 
     def start(self):
         self._controller.start()
@@ -77,6 +89,7 @@ class BuzonSMTP:
     def vaciar(self):
         with self._lock:
             self._mensajes.clear()
+            self._por_rechazar = self.rechazados = 0
 
 
 _buzon: BuzonSMTP | None = None

@@ -56,6 +56,23 @@ def test_una_compra_de_punta_a_punta(celery_worker, buzon, cliente_comprador, pr
     }
 
 
+def test_un_servidor_de_correo_ocupado_retrasa_el_email_sin_perderlo_ni_duplicarlo(
+    celery_worker, buzon, comprador, producto
+):
+    buzon.rechazar(2)  # "451 try again later", twice
+
+    venta = services.comprar(comprador=comprador, producto_id=producto.pk, cantidad=1)
+
+    # The worker retries with backoff (jittered, under 5 s then 10 s) until the server takes it.
+    [email] = _esperar_email(buzon, venta, timeout=60)
+    esperar(lambda: Venta.objects.get(pk=venta.pk).email_enviado, mensaje="email_enviado")
+    assert buzon.rechazados == 2
+    assert email["To"] == comprador.email
+    envio = EnvioEmail.objects.get(clave=f"confirmacion:venta:{venta.pk}")
+    assert envio.enviado is not None and envio.intentos == 3
+    assert Venta.objects.get(pk=venta.pk).estado == Venta.Estado.COMPLETADA
+
+
 def test_una_compra_deshecha_no_envia_nada(celery_worker, buzon, comprador, producto):
     with pytest.raises(RuntimeError), transaction.atomic():
         services.comprar(comprador=comprador, producto_id=producto.pk, cantidad=1)
