@@ -267,8 +267,13 @@ MAX_CANTIDAD_POR_COMPRA = 100
 # Uploads are checked before Pillow decodes them (see imagenes/processing.py).
 IMAGENES_MAX_BYTES = env.int("IMAGENES_MAX_BYTES", default=20 * 1024 * 1024)
 IMAGENES_MAX_PIXELS = env.int("IMAGENES_MAX_PIXELS", default=40_000_000)
-# An image still "procesando" after this many minutes is failed by the sweep task.
-IMAGENES_MINUTOS_ATASCADA = env.int("IMAGENES_MINUTOS_ATASCADA", default=10)
+# An image still "procesando" after this many minutes is failed by the sweep task. Longer
+# than the slowest path that still ends well (a killed worker's task comes back after the
+# visibility timeout, then may wait out the longest retry delay) plus ten minutes of work:
+# a shorter wait would fail images a redelivery was about to finish.
+IMAGENES_MINUTOS_ATASCADA = env.int(
+    "IMAGENES_MINUTOS_ATASCADA", default=-(-(CELERY_VISIBILITY_TIMEOUT + CELERY_MAX_RETRY_DELAY) // 60) + 10
+)
 # Moderation service (docs/imagenes.md). Unset: every image is held for human review.
 MODERATION_API_URL = env("MODERATION_API_URL", default="")
 MODERATION_API_TOKEN = env("MODERATION_API_TOKEN", default="")

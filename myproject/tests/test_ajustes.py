@@ -58,3 +58,11 @@ def test_un_lease_de_email_mas_largo_que_el_timeout_de_visibilidad_se_rechaza():
     hecho = _django(["manage.py", "check"], DEBUG="1", CELERY_VISIBILITY_TIMEOUT="60", EMAIL_LEASE_SECONDS="90")
     assert hecho.returncode != 0
     assert "EMAIL_LEASE_SECONDS (90) must be above 0 and below CELERY_VISIBILITY_TIMEOUT (60)" in hecho.stderr
+
+
+def test_el_barrido_de_imagenes_espera_mas_que_una_reentrega():
+    codigo = "import django; django.setup(); from django.conf import settings as s; print(s.IMAGENES_MINUTOS_ATASCADA)"
+    entorno = {"DEBUG": "1", "DJANGO_SETTINGS_MODULE": "myproject.settings"}
+    assert _django(["-c", codigo], **entorno).stdout.split() == ["25"]  # 600 s + 300 s + 10 min
+    hecho = _django(["-c", codigo], **entorno, CELERY_VISIBILITY_TIMEOUT="3600")
+    assert hecho.stdout.split() == ["75"], hecho.stderr  # 3600 s + 300 s + 10 min
