@@ -6,6 +6,7 @@ from pathlib import Path
 BASE = Path(__file__).resolve().parents[2]
 APPS = ["ventas", "notificaciones", "imagenes", "myproject"]
 ENVIOS = {"delay", "apply_async", "send_task"}
+TAREAS = {"shared_task", "task"}  # decorators that make a Celery task
 
 
 def _fuentes():
@@ -18,9 +19,12 @@ def _fuentes():
 def _envios_fuera_de_on_commit(arbol: ast.AST) -> list[int]:
     """Return line numbers of task sends not wrapped in transaction.on_commit(...).
 
-    A send counts as wrapped when it sits inside the arguments of an ``on_commit``
-    call, or inside a function whose only callers hand it to ``on_commit`` — that is
-    spelled ``on_commit(partial(fn, ...))``, so functions passed that way are allowed.
+    A send is ``.delay``/``.apply_async``/``.send_task``, or a canvas called to run it
+    (``chain(...)()``, ``chord(...)(...)``, ``group(...)()``). It counts as wrapped when it
+    sits inside the arguments of an ``on_commit`` call, or inside a function whose only
+    callers hand it to ``on_commit`` — spelled ``on_commit(partial(fn, ...))``. A Celery
+    task's own body runs in the worker, outside any request's transaction, so it may send
+    directly, except inside a ``transaction.atomic()`` block of its own.
     """
     diferidas = {
         arg.args[0].id
@@ -31,20 +35,33 @@ def _envios_fuera_de_on_commit(arbol: ast.AST) -> list[int]:
     }
     malas = []
 
-    def visitar(nodo, dentro_de_on_commit=False, funcion=None):
+    def es_envio(nodo) -> bool:
+        if isinstance(nodo, ast.Attribute):
+            return nodo.attr in ENVIOS
+        return (
+            isinstance(nodo, ast.Call)
+            and isinstance(nodo.func, ast.Call)
+            and _nombre(nodo.func.func) in {"chain", "chord", "group"}
+        )
+
+    def visitar(nodo, dentro_de_on_commit=False, funcion=None, en_tarea=False, en_atomic=False):
         if isinstance(nodo, ast.FunctionDef | ast.AsyncFunctionDef):
             funcion = nodo.name
+            en_tarea = any(_nombre(d.func if isinstance(d, ast.Call) else d) in TAREAS for d in nodo.decorator_list)
+            en_atomic = any(_nombre(d.func if isinstance(d, ast.Call) else d) == "atomic" for d in nodo.decorator_list)
+        if isinstance(nodo, ast.With) and any(
+            _nombre(i.context_expr.func if isinstance(i.context_expr, ast.Call) else i.context_expr) == "atomic"
+            for i in nodo.items
+        ):
+            en_atomic = True
         if isinstance(nodo, ast.Call) and _nombre(nodo.func) == "on_commit":
             dentro_de_on_commit = True
-        if (
-            isinstance(nodo, ast.Attribute)
-            and nodo.attr in ENVIOS
-            and not dentro_de_on_commit
-            and funcion not in diferidas
-        ):
+        # An override of apply_async handing on to super() is how a task is sent, not a send.
+        permitido = dentro_de_on_commit or funcion in diferidas or funcion in ENVIOS or (en_tarea and not en_atomic)
+        if es_envio(nodo) and not permitido:
             malas.append(nodo.lineno)
         for hijo in ast.iter_child_nodes(nodo):
-            visitar(hijo, dentro_de_on_commit, funcion)
+            visitar(hijo, dentro_de_on_commit, funcion, en_tarea, en_atomic)
 
     visitar(arbol)
     return malas
@@ -70,6 +87,17 @@ def test_el_escaner_detecta_un_envio_directo():
     assert _envios_fuera_de_on_commit(ast.parse(codigo)) == [3]
     bien = "def comprar():\n    transaction.on_commit(partial(_enviar, 1))\n\ndef _enviar(i):\n    t.delay(i)\n"
     assert _envios_fuera_de_on_commit(ast.parse(bien)) == []
+
+
+def test_el_escaner_detecta_un_canvas_y_respeta_el_cuerpo_de_las_tareas():
+    servicio = "def comprar():\n    crear()\n    chain(a.si(1), b.si(1))()\n    chord(g)(cb)\n"
+    assert _envios_fuera_de_on_commit(ast.parse(servicio)) == [3, 4]
+    tarea = "@shared_task(name='x')\ndef procesar(i):\n    return chord(g)(cb).id\n"
+    assert _envios_fuera_de_on_commit(ast.parse(tarea)) == []
+    atomica = "@shared_task\ndef procesar(i):\n    with transaction.atomic():\n        t.delay(i)\n"
+    assert _envios_fuera_de_on_commit(ast.parse(atomica)) == [4]
+    decorada = "@transaction.atomic\ndef comprar():\n    t.apply_async((1,))\n"
+    assert _envios_fuera_de_on_commit(ast.parse(decorada)) == [3]
 
 
 def test_celery_solo_habla_json():
