@@ -53,10 +53,13 @@ def test_subir_y_ver_la_miniatura_sin_recargar(servidor, httpserver, cliente, tm
         )
         contexto = navegador.new_context()
         contexto.add_cookies([{"name": "sessionid", "value": cliente.cookies["sessionid"].value, "url": servidor}])
-        # Count the page's status fetches, to see the notification event trigger one.
+        # Count the page's status fetches, to see the notification event trigger one, and
+        # record what the notifications socket hands the page.
         contexto.add_init_script(
             "window.__estados = 0; const f = window.fetch;"
             "window.fetch = (...a) => { if (String(a[0]).includes('/estado/')) window.__estados++; return f(...a); };"
+            "window.__avisos = [];"
+            "window.addEventListener('mitienda:notificacion', e => window.__avisos.push(e.detail));"
         )
         pagina = contexto.new_page()
         pagina.goto(f"{servidor}/imagenes/subir/")
@@ -75,9 +78,18 @@ def test_subir_y_ver_la_miniatura_sin_recargar(servidor, httpserver, cliente, tm
         assert "Canon EOS 80D" in pagina.text_content("#imagen-metadatos")
         assert "Contenido seguro" in pagina.text_content("#imagen-moderacion")
 
+        # The chord's callback reached this page over the real notifications socket (the page
+        # also polls, so the switch alone would not prove it).
+        imagen_id = pagina.get_attribute("#imagen", "data-imagen-id")
+        pagina.wait_for_function(
+            "id => window.__avisos.some(d => d.type === 'imagen_procesada' && String(d.imagen_id) === id"
+            " && d.estado === 'lista' && !d.replay)",
+            arg=imagen_id,
+            timeout=10_000,
+        )
+
         # Polling has stopped; the notifications client's window event makes the page fetch again,
         # but only for this image.
-        imagen_id = pagina.get_attribute("#imagen", "data-imagen-id")
         antes = pagina.evaluate("window.__estados")
         evento = "d => window.dispatchEvent(new CustomEvent('mitienda:notificacion', {detail: d}))"
         pagina.evaluate(evento, {"type": "imagen_procesada", "imagen_id": int(imagen_id) + 1000})
