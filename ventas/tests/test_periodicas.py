@@ -24,12 +24,6 @@ from .factories import ProductoFactory, UsuarioFactory
 MX = ZoneInfo("America/Mexico_City")
 
 
-@pytest.fixture(autouse=True)
-def _hash_rapido(settings):
-    """These tests make many users and never log in with a password: skip PBKDF2's cost."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _venta(producto, comprador, cantidad: int, cuando: datetime, estado=Venta.Estado.COMPLETADA) -> Venta:
     venta = Venta.objects.create(
         producto=producto,
