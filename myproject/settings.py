@@ -4,9 +4,11 @@ Local defaults are safe for a laptop (SQLite, Redis on localhost, mail written t
 files). In production (``DEBUG=0``) the secrets have no default and must be set.
 """
 
+import math
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -26,8 +28,6 @@ else:
     SECRET_KEY = env("SECRET_KEY")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
     if "*" in ALLOWED_HOSTS:
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured("ALLOWED_HOSTS may not contain '*' when DEBUG is off; list the site's host names.")
 
 LANGUAGE_CODE = "es-mx"
@@ -272,7 +272,7 @@ IMAGENES_MAX_PIXELS = env.int("IMAGENES_MAX_PIXELS", default=40_000_000)
 # visibility timeout, then may wait out the longest retry delay) plus ten minutes of work:
 # a shorter wait would fail images a redelivery was about to finish.
 IMAGENES_MINUTOS_ATASCADA = env.int(
-    "IMAGENES_MINUTOS_ATASCADA", default=-(-(CELERY_VISIBILITY_TIMEOUT + CELERY_MAX_RETRY_DELAY) // 60) + 10
+    "IMAGENES_MINUTOS_ATASCADA", default=math.ceil((CELERY_VISIBILITY_TIMEOUT + CELERY_MAX_RETRY_DELAY) / 60) + 10
 )
 # Moderation service (docs/imagenes.md). Unset: every image is held for human review.
 MODERATION_API_URL = env("MODERATION_API_URL", default="")
@@ -328,8 +328,6 @@ EMAIL_LEASE_SECONDS = env.int(
     "EMAIL_LEASE_SECONDS", default=min(2 * EMAIL_TIMEOUT + 30, CELERY_VISIBILITY_TIMEOUT // 2)
 )
 if not 0 < EMAIL_LEASE_SECONDS < CELERY_VISIBILITY_TIMEOUT:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(
         f"EMAIL_LEASE_SECONDS ({EMAIL_LEASE_SECONDS}) must be above 0 and below CELERY_VISIBILITY_TIMEOUT "
         f"({CELERY_VISIBILITY_TIMEOUT}): a dead worker's redelivered email task must find its claim expired."
