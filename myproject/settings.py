@@ -193,7 +193,7 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
 # A task is acknowledged after it ran, and given back if its worker dies, so every
-# task must be idempotent (see ventas/services.py). Prefetch 1 keeps a slow task from
+# task must be idempotent (see ventas/services/). Prefetch 1 keeps a slow task from
 # holding others hostage.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

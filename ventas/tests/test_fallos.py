@@ -135,7 +135,7 @@ def _ventas_en_vuelo(monkeypatch, broker: str, cuantas: int) -> list[Venta]:
     def despachar(venta_id):
         otra.send_task("ventas.tasks.procesar_venta_completa", (venta_id,))
 
-    monkeypatch.setattr(services, "_despachar_trabajo_de_venta", despachar)
+    monkeypatch.setattr(services.postventa, "despachar_trabajo_de_venta", despachar)
     vendedor = UsuarioFactory()
     productos = [ProductoFactory(vendedor=vendedor, stock=20, stock_minimo=15) for _ in range(10)]
     compradores = [UsuarioFactory() for _ in range(5)]

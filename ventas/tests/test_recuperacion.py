@@ -14,7 +14,7 @@ from .factories import UsuarioFactory
 @pytest.fixture
 def despachos(monkeypatch):
     enviados = []
-    monkeypatch.setattr(services, "_despachar_trabajo_de_venta", lambda *ids: enviados.append(ids))
+    monkeypatch.setattr(services.postventa, "despachar_trabajo_de_venta", lambda *ids: enviados.append(ids))
     return enviados
 
 

@@ -1,0 +1,50 @@
+"""The shop's business operations, one module per role; their public names are re-exported here.
+
+Views, tasks, commands and the admin call ``services.<operation>``; the rules live in
+the modules once:
+
+- ``compras``: buying one product or a whole cart, and the errors a shopper can fix;
+- ``carrito``: the cart, and the Beat job for abandoned carts;
+- ``inventario``: restocking and the low-stock alert;
+- ``postventa``: what follows a sale (invoice, confirmation email) and the sweeper of lost work.
+
+Every operation a Celery task performs is idempotent, because with ``acks_late`` any
+task may run twice.
+"""
+
+from .carrito import (
+    ABANDONO_CARRITO,
+    GRACIA_RECORDATORIO,
+    agregar_al_carrito,
+    cambiar_cantidad,
+    carrito_abierto,
+    enviar_recordatorio_carrito,
+    limpiar_carritos_abandonados,
+    marcar_recordatorio,
+)
+from .compras import CantidadInvalida, CarritoVacio, ErrorVenta, StockInsuficiente, comprar, comprar_carrito
+from .inventario import enviar_aviso_stock_bajo, reponer_stock, revisar_stock
+from .postventa import enviar_confirmacion, generar_factura, reenviar_ventas_pendientes
+
+__all__ = [
+    "ABANDONO_CARRITO",
+    "GRACIA_RECORDATORIO",
+    "CantidadInvalida",
+    "CarritoVacio",
+    "ErrorVenta",
+    "StockInsuficiente",
+    "agregar_al_carrito",
+    "cambiar_cantidad",
+    "carrito_abierto",
+    "comprar",
+    "comprar_carrito",
+    "enviar_aviso_stock_bajo",
+    "enviar_confirmacion",
+    "enviar_recordatorio_carrito",
+    "generar_factura",
+    "limpiar_carritos_abandonados",
+    "marcar_recordatorio",
+    "reenviar_ventas_pendientes",
+    "reponer_stock",
+    "revisar_stock",
+]

@@ -1,0 +1,134 @@
+"""The cart: adding and changing items, and the Beat job that reminds and deletes abandoned carts.
+
+Checking a cart out is buying, see ``compras.comprar_carrito``.
+"""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from myproject.commit import partial
+
+from ..emails import construir_email, enviar_email_una_vez
+from ..models import CarritoCompra, ItemCarrito, Producto
+from .compras import StockInsuficiente, validar_cantidad
+
+# A cart nobody touched for this long is abandoned; once reminded, its owner has
+# GRACIA_RECORDATORIO to come back before it is deleted.
+ABANDONO_CARRITO = timedelta(days=7)
+GRACIA_RECORDATORIO = timedelta(days=1)
+
+
+def carrito_abierto(usuario, *, crear: bool = False) -> CarritoCompra | None:
+    """Return the user's cart that is not bought yet, creating it when asked."""
+    if crear:
+        return CarritoCompra.objects.get_or_create(usuario=usuario, comprado=False)[0]
+    return CarritoCompra.objects.filter(usuario=usuario, comprado=False).first()
+
+
+@transaction.atomic
+def agregar_al_carrito(*, usuario, producto_id: int, cantidad: int) -> ItemCarrito:
+    """Add units of a product to the user's open cart (created on first use)."""
+    producto = Producto.objects.get(pk=producto_id, activo=True)
+    carrito = carrito_abierto(usuario, crear=True)
+    item, creado = ItemCarrito.objects.get_or_create(
+        carrito=carrito, producto=producto, defaults={"cantidad": cantidad}
+    )
+    if not creado:
+        item.cantidad += cantidad
+    validar_cantidad(item.cantidad)
+    if item.cantidad > producto.stock:
+        raise StockInsuficiente(f"Solo quedan {producto.stock} unidades de «{producto.nombre}».")
+    item.save()
+    carrito.save(update_fields=["ultima_modificacion"])
+    return item
+
+
+@transaction.atomic
+def cambiar_cantidad(*, usuario, item_id: int, cantidad: int) -> None:
+    """Set an item's quantity; zero removes it."""
+    item = ItemCarrito.objects.select_related("carrito").get(
+        pk=item_id, carrito__usuario=usuario, carrito__comprado=False
+    )
+    if cantidad == 0:
+        item.delete()
+    else:
+        validar_cantidad(cantidad)
+        item.cantidad = cantidad
+        item.save(update_fields=["cantidad"])
+    item.carrito.save(update_fields=["ultima_modificacion"])
+
+
+# Abandoned carts (a Beat job)
+# ------------------------------------------------------------------------------
+
+
+def limpiar_carritos_abandonados(*, ahora=None) -> dict[str, int]:
+    """Remind the owner of each abandoned cart once, and delete the carts already reminded.
+
+    A cart is abandoned when it is not bought and untouched for ``ABANDONO_CARRITO``.
+    The first run that finds it marks it reminded and queues one reminder email; a
+    later run, at least ``GRACIA_RECORDATORIO`` after the reminder, deletes it if it is
+    still untouched. Any activity (``ultima_modificacion`` moves) keeps the cart, and a
+    cart is never reminded twice. Empty abandoned carts are deleted without a reminder.
+    Return how many carts were reminded and deleted.
+    """
+    ahora = ahora or timezone.now()
+    abandonados = CarritoCompra.objects.filter(comprado=False, ultima_modificacion__lt=ahora - ABANDONO_CARRITO)
+    with transaction.atomic():
+        # Lock and re-check in the database, so a cart touched during this run survives.
+        vacio = ~Exists(ItemCarrito.objects.filter(carrito=OuterRef("pk")))
+        borrables = abandonados.filter(vacio | Q(recordatorio_enviado__lt=ahora - GRACIA_RECORDATORIO))
+        ids = list(borrables.select_for_update().values_list("pk", flat=True))
+        _, por_modelo = CarritoCompra.objects.filter(pk__in=ids).delete()
+    recordados = 0
+    for carrito_id in abandonados.filter(recordatorio_enviado__isnull=True).values_list("pk", flat=True):
+        recordados += marcar_recordatorio(carrito_id=carrito_id, ahora=ahora)
+    return {"recordados": recordados, "eliminados": por_modelo.get(CarritoCompra._meta.label, 0)}
+
+
+@transaction.atomic
+def marcar_recordatorio(*, carrito_id: int, ahora=None) -> bool:
+    """Mark a cart reminded and queue its reminder email, unless it was reminded already.
+
+    The mark is a queryset ``update`` so it does not bump ``ultima_modificacion``
+    (auto_now), which would make the cart look active.
+    """
+    marcado = CarritoCompra.objects.filter(pk=carrito_id, comprado=False, recordatorio_enviado__isnull=True).update(
+        recordatorio_enviado=ahora or timezone.now()
+    )
+    if marcado:
+        transaction.on_commit(partial(_despachar_recordatorio, carrito_id), robust=True)
+    return bool(marcado)
+
+
+def _despachar_recordatorio(carrito_id: int) -> None:
+    from .. import tasks
+
+    tasks.enviar_recordatorio_carrito.delay(carrito_id)
+
+
+def enviar_recordatorio_carrito(*, carrito_id: int) -> bool:
+    """Email the owner of a reminded cart what is waiting in it, once. Return True if sent now.
+
+    Nothing is sent when the cart was bought or deleted meanwhile, or has no items.
+    """
+    carrito = (
+        CarritoCompra.objects.select_related("usuario")
+        .filter(pk=carrito_id, comprado=False, recordatorio_enviado__isnull=False)
+        .first()
+    )
+    items = list(carrito.items.select_related("producto")) if carrito else []
+    if not items or not carrito.usuario.email:
+        return False
+    return enviar_email_una_vez(
+        f"recordatorio:carrito:{carrito.pk}",
+        lambda: construir_email(
+            plantilla="recordatorio_carrito",
+            asunto="Tu carrito te espera en Mi Tienda",
+            para=[carrito.usuario.email],
+            contexto={"carrito": carrito, "items": items, "usuario": carrito.usuario},
+        ),
+    )

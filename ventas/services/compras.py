@@ -1,0 +1,122 @@
+"""Buying: reserve the stock and register the sale, for one product or a whole cart.
+
+Each purchase is one transaction; the slow work of a sale (invoice, email, stock
+check) is queued after commit, see ``postventa``.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from myproject.commit import partial
+from notificaciones.services import notificar
+
+from ..models import CarritoCompra, MovimientoInventario, Producto, Venta
+from . import postventa
+
+
+class ErrorVenta(Exception):
+    """A purchase the shopper can fix: the message is shown to them as is."""
+
+
+class StockInsuficiente(ErrorVenta):
+    pass
+
+
+class CarritoVacio(ErrorVenta):
+    pass
+
+
+class CantidadInvalida(ErrorVenta):
+    pass
+
+
+def validar_cantidad(cantidad: int) -> None:
+    """Raise CantidadInvalida unless one line may hold ``cantidad`` units."""
+    if not 1 <= cantidad <= settings.MAX_CANTIDAD_POR_COMPRA:
+        raise CantidadInvalida(f"La cantidad debe estar entre 1 y {settings.MAX_CANTIDAD_POR_COMPRA}.")
+
+
+def _reservar_stock(producto_id: int, cantidad: int) -> Producto:
+    """Take ``cantidad`` units out of stock, or raise: never below zero.
+
+    One conditional UPDATE: the database re-checks ``stock >= cantidad`` on the row it
+    writes, under its own row lock, so concurrent buyers cannot oversell on SQLite or
+    PostgreSQL.
+    """
+    reservado = Producto.objects.filter(pk=producto_id, activo=True, stock__gte=cantidad).update(
+        stock=F("stock") - cantidad
+    )
+    producto = Producto.objects.select_related("vendedor").filter(pk=producto_id, activo=True).first()
+    if producto is None:
+        raise Producto.DoesNotExist(f"No existe el producto {producto_id}.")
+    if not reservado:
+        if producto.stock == 0:
+            raise StockInsuficiente(f"«{producto.nombre}» está agotado.")
+        raise StockInsuficiente(f"Solo quedan {producto.stock} unidades de «{producto.nombre}».")
+    return producto
+
+
+def _registrar_venta(*, comprador, producto: Producto, cantidad: int) -> Venta:
+    venta = Venta.objects.create(
+        producto=producto,
+        comprador=comprador,
+        vendedor=producto.vendedor,
+        cantidad=cantidad,
+        precio_unitario=producto.precio,
+        monto=producto.precio * cantidad,
+    )
+    venta.numero = f"{timezone.localdate(venta.fecha_creacion):%Y%m%d}-{venta.pk:05d}"
+    venta.save(update_fields=["numero"])
+    MovimientoInventario.objects.create(
+        producto=producto,
+        venta=venta,
+        cantidad=-cantidad,
+        motivo=MovimientoInventario.Motivo.VENTA,
+        stock_resultante=producto.stock,
+    )
+    notificar(
+        usuario=producto.vendedor,
+        tipo="nueva_venta",
+        titulo=f"Nueva venta: {producto.nombre}",
+        mensaje=f"{comprador.get_username()} compró {cantidad} × {producto.nombre}",
+        datos={
+            "venta_id": venta.pk,
+            "numero": venta.numero,
+            "monto": str(venta.monto),
+            # What the seller dashboard needs to add the row and update the stock live.
+            "producto_id": producto.pk,
+            "producto": producto.nombre,
+            "cantidad": cantidad,
+            "stock": producto.stock,
+        },
+    )
+    # Looked up on the module at call time, so a test can redirect every dispatch.
+    transaction.on_commit(partial(postventa.despachar_trabajo_de_venta, venta.pk), robust=True)
+    return venta
+
+
+@transaction.atomic
+def comprar(*, comprador, producto_id: int, cantidad: int) -> Venta:
+    """Buy ``cantidad`` units of one product; the slow work runs after commit."""
+    validar_cantidad(cantidad)
+    producto = _reservar_stock(producto_id, cantidad)
+    return _registrar_venta(comprador=comprador, producto=producto, cantidad=cantidad)
+
+
+@transaction.atomic
+def comprar_carrito(*, usuario) -> list[Venta]:
+    """Check the whole cart out: every item is bought, or none is."""
+    carrito = CarritoCompra.objects.select_for_update().filter(usuario=usuario, comprado=False).first()
+    # Products in id order, so two checkouts lock rows in the same order.
+    items = list(carrito.items.select_related("producto").order_by("producto_id")) if carrito else []
+    if not items:
+        raise CarritoVacio("Tu carrito está vacío.")
+    ventas = []
+    for item in items:
+        producto = _reservar_stock(item.producto_id, item.cantidad)
+        ventas.append(_registrar_venta(comprador=usuario, producto=producto, cantidad=item.cantidad))
+    carrito.comprado = True
+    carrito.save(update_fields=["comprado", "ultima_modificacion"])
+    return ventas
