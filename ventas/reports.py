@@ -17,7 +17,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from . import graficas
+from . import graficas, selectors
 from .emails import construir_email, enviar_email_una_vez
 from .models import EstadisticaVentas, Venta
 
@@ -40,7 +40,7 @@ def limites_del_dia(fecha: date) -> tuple[datetime, datetime]:
 
 def _ventas_validas() -> QuerySet[Venta]:
     """Return the sales that count as revenue (a cancelled sale does not)."""
-    return Venta.objects.exclude(estado=Venta.Estado.CANCELADA)
+    return selectors.ventas_con_detalle().exclude(estado=Venta.Estado.CANCELADA)
 
 
 def _dinero(valor: Decimal | None) -> Decimal:
@@ -103,10 +103,7 @@ def reporte_del_dia(fecha: date) -> ReporteDiario:
     """Collect the sales made during ``fecha`` in the shop's local time."""
     inicio, fin = limites_del_dia(fecha)
     ventas = list(
-        _ventas_validas()
-        .filter(fecha_creacion__gte=inicio, fecha_creacion__lt=fin)
-        .select_related("producto", "vendedor", "comprador")
-        .order_by("fecha_creacion", "pk")
+        _ventas_validas().filter(fecha_creacion__gte=inicio, fecha_creacion__lt=fin).order_by("fecha_creacion", "pk")
     )
     vendedores: dict[str, dict] = {}
     for venta in ventas:

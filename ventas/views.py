@@ -20,7 +20,7 @@ def catalogo(request):
 
 
 def producto(request, producto_id, form=None, status=200):
-    producto = get_object_or_404(Producto.objects.select_related("vendedor"), pk=producto_id, activo=True)
+    producto = get_object_or_404(selectors.productos_activos(), pk=producto_id)
     return render(
         request, "ventas/producto.html", {"producto": producto, "form": form or CantidadForm()}, status=status
     )
@@ -99,8 +99,8 @@ def factura(request, venta_id):
 
 @login_required
 def carrito(request):
-    carrito = services.carrito_abierto(request.user)
-    items = carrito.items.select_related("producto") if carrito else []
+    carrito = selectors.carrito_abierto(request.user)
+    items = selectors.items_del_carrito(carrito) if carrito else []
     return render(request, "ventas/carrito.html", {"carrito": carrito, "items": items})
 
 
@@ -158,7 +158,7 @@ def panel_vendedor(request):
         raise PermissionDenied("Solo los vendedores tienen panel.")
     # Read before the tables: a sale notified after this id is applied live by the page.
     ultima_notificacion = notificaciones.ultima_id(usuario_id=request.user.pk)
-    productos = request.user.productos.filter(activo=True)
+    productos = selectors.productos_del_vendedor(request.user)
     ventas = selectors.ventas_visibles(request.user).filter(vendedor=request.user)[:20]
     return render(
         request,

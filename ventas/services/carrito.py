@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from myproject.commit import partial
 
+from .. import selectors
 from ..emails import construir_email, enviar_email_una_vez
-from ..models import CarritoCompra, ItemCarrito, Producto
+from ..models import CarritoCompra, ItemCarrito
 from .compras import StockInsuficiente, validar_cantidad
 
 # A cart nobody touched for this long is abandoned; once reminded, its owner has
@@ -21,18 +22,11 @@ ABANDONO_CARRITO = timedelta(days=7)
 GRACIA_RECORDATORIO = timedelta(days=1)
 
 
-def carrito_abierto(usuario, *, crear: bool = False) -> CarritoCompra | None:
-    """Return the user's cart that is not bought yet, creating it when asked."""
-    if crear:
-        return CarritoCompra.objects.get_or_create(usuario=usuario, comprado=False)[0]
-    return CarritoCompra.objects.filter(usuario=usuario, comprado=False).first()
-
-
 @transaction.atomic
 def agregar_al_carrito(*, usuario, producto_id: int, cantidad: int) -> ItemCarrito:
     """Add units of a product to the user's open cart (created on first use)."""
-    producto = Producto.objects.get(pk=producto_id, activo=True)
-    carrito = carrito_abierto(usuario, crear=True)
+    producto = selectors.productos_activos().get(pk=producto_id)
+    carrito, _ = CarritoCompra.objects.get_or_create(usuario=usuario, comprado=False)
     item, creado = ItemCarrito.objects.get_or_create(
         carrito=carrito, producto=producto, defaults={"cantidad": cantidad}
     )
@@ -120,7 +114,7 @@ def enviar_recordatorio_carrito(*, carrito_id: int) -> bool:
         .filter(pk=carrito_id, comprado=False, recordatorio_enviado__isnull=False)
         .first()
     )
-    items = list(carrito.items.select_related("producto")) if carrito else []
+    items = list(selectors.items_del_carrito(carrito)) if carrito else []
     if not items or not carrito.usuario.email:
         return False
     return enviar_email_una_vez(

@@ -12,7 +12,8 @@ from django.utils import timezone
 from myproject.commit import partial
 from notificaciones.services import notificar
 
-from ..models import CarritoCompra, MovimientoInventario, Producto, Venta
+from .. import selectors
+from ..models import MovimientoInventario, Producto, Venta
 from . import postventa
 
 
@@ -48,7 +49,7 @@ def _reservar_stock(producto_id: int, cantidad: int) -> Producto:
     reservado = Producto.objects.filter(pk=producto_id, activo=True, stock__gte=cantidad).update(
         stock=F("stock") - cantidad
     )
-    producto = Producto.objects.select_related("vendedor").filter(pk=producto_id, activo=True).first()
+    producto = selectors.productos_activos().filter(pk=producto_id).first()
     if producto is None:
         raise Producto.DoesNotExist(f"No existe el producto {producto_id}.")
     if not reservado:
@@ -108,9 +109,9 @@ def comprar(*, comprador, producto_id: int, cantidad: int) -> Venta:
 @transaction.atomic
 def comprar_carrito(*, usuario) -> list[Venta]:
     """Check the whole cart out: every item is bought, or none is."""
-    carrito = CarritoCompra.objects.select_for_update().filter(usuario=usuario, comprado=False).first()
+    carrito = selectors.carrito_abierto(usuario, bloquear=True)
     # Products in id order, so two checkouts lock rows in the same order.
-    items = list(carrito.items.select_related("producto").order_by("producto_id")) if carrito else []
+    items = list(selectors.items_del_carrito(carrito).order_by("producto_id")) if carrito else []
     if not items:
         raise CarritoVacio("Tu carrito está vacío.")
     ventas = []

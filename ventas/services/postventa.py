@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from myproject.commit import partial
 
-from .. import invoices
+from .. import invoices, selectors
 from ..emails import construir_email, enviar_email_una_vez
 from ..models import EnvioEmail, Venta
 
@@ -31,7 +31,7 @@ def despachar_trabajo_de_venta(venta_id: int) -> None:
 
 def generar_factura(*, venta_id: int) -> str:
     """Draw the sale's PDF invoice once and store it; return its storage name."""
-    venta = Venta.objects.select_related("producto", "comprador", "vendedor").get(pk=venta_id)
+    venta = selectors.ventas_con_detalle().get(pk=venta_id)
     if venta.factura:
         return venta.factura.name
     pdf = invoices.dibujar_factura(
@@ -57,7 +57,7 @@ def generar_factura(*, venta_id: int) -> str:
 
 def enviar_confirmacion(*, venta_id: int) -> bool:
     """Email the buyer their confirmation with the invoice attached, once."""
-    venta = Venta.objects.select_related("producto", "comprador", "vendedor").get(pk=venta_id)
+    venta = selectors.ventas_con_detalle().get(pk=venta_id)
     if not venta.comprador.email:
         logger.warning("Venta %s: el comprador no tiene email", venta.numero)
         return False

@@ -6,7 +6,7 @@ from django.core.mail import EmailMessage
 from django.utils import timezone
 
 from notificaciones.models import Notificacion
-from ventas import emails, services
+from ventas import emails, selectors, services
 from ventas.models import CarritoCompra, EnvioEmail, MovimientoInventario, Producto, Venta
 
 from .factories import ProductoFactory
@@ -71,7 +71,7 @@ def test_carrito_acumula_y_compra_todo_junto(comprador, producto):
     services.agregar_al_carrito(usuario=comprador, producto_id=producto.pk, cantidad=1)
     services.agregar_al_carrito(usuario=comprador, producto_id=producto.pk, cantidad=2)
     services.agregar_al_carrito(usuario=comprador, producto_id=otro.pk, cantidad=4)
-    carrito = services.carrito_abierto(comprador)
+    carrito = selectors.carrito_abierto(comprador)
     assert carrito.total == Decimal("342.00")
 
     ventas = services.comprar_carrito(usuario=comprador)
@@ -79,7 +79,7 @@ def test_carrito_acumula_y_compra_todo_junto(comprador, producto):
     assert sorted((v.producto_id, v.cantidad) for v in ventas) == sorted([(producto.pk, 3), (otro.pk, 4)])
     carrito.refresh_from_db()
     assert carrito.comprado
-    assert services.carrito_abierto(comprador) is None
+    assert selectors.carrito_abierto(comprador) is None
     assert Producto.objects.get(pk=otro.pk).stock == 0
 
 
@@ -110,7 +110,7 @@ def test_agregar_mas_que_el_stock_se_rechaza(comprador, producto):
 def test_cambiar_cantidad_a_cero_quita_el_articulo(comprador, producto):
     item = services.agregar_al_carrito(usuario=comprador, producto_id=producto.pk, cantidad=2)
     services.cambiar_cantidad(usuario=comprador, item_id=item.pk, cantidad=0)
-    assert not services.carrito_abierto(comprador).items.exists()
+    assert not selectors.carrito_abierto(comprador).items.exists()
 
 
 def test_alerta_de_stock_una_vez_por_cruce(comprador, producto):

@@ -4,7 +4,7 @@ from django.db.models import F
 from django.test import Client
 
 from notificaciones.models import Notificacion
-from ventas import services
+from ventas import selectors, services
 from ventas.models import CarritoCompra, Producto, Venta
 
 from .factories import ProductoFactory, UsuarioFactory
@@ -123,7 +123,7 @@ def test_carrito_ajeno_es_404(client, comprador, producto):
     item = services.agregar_al_carrito(usuario=comprador, producto_id=producto.pk, cantidad=1)
     client.force_login(UsuarioFactory(username="otro"))
     assert client.post(f"/carrito/items/{item.pk}/", {"cantidad": "0"}).status_code == 404
-    assert services.carrito_abierto(comprador).items.count() == 1
+    assert selectors.carrito_abierto(comprador).items.count() == 1
 
 
 def test_carrito_vacio_avisa(cliente_comprador):
