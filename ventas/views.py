@@ -19,42 +19,44 @@ def catalogo(request):
     )
 
 
-def producto(request, producto_id, form=None, status=200):
+def producto(request, producto_id):
+    return _pagina_producto(request, producto_id)
+
+
+def _pagina_producto(request, producto_id, *, form=None, status=200):
     producto = get_object_or_404(selectors.productos_activos(), pk=producto_id)
     return render(
         request, "ventas/producto.html", {"producto": producto, "form": form or CantidadForm()}, status=status
     )
 
 
-def _con_cantidad(request, producto_id, operacion, exito):
-    """Run a service that takes a product and the form's ``cantidad``; answer like the product page.
+def _llamar_con_cantidad(request, producto_id, servicio, **datos):
+    """Call ``servicio`` for the product with the posted ``cantidad``; refuse like the product page.
 
-    Bad input re-renders the product page with the form error (400), a sale the shopper
-    can fix with its reason (409), an unknown product is 404; success calls ``exito``.
+    Return ``(result, None)``, or ``(None, response)`` when refused: bad input re-renders
+    the product page with the form error (400), a sale the shopper can fix with its
+    reason on ``cantidad`` (409). An unknown or inactive product is 404.
     """
     form = CantidadForm(request.POST)
     if not form.is_valid():
-        return producto(request, producto_id, form=form, status=400)
+        return None, _pagina_producto(request, producto_id, form=form, status=400)
     try:
-        resultado = operacion(request.user, producto_id=producto_id, cantidad=form.cleaned_data["cantidad"])
+        return servicio(producto_id=producto_id, cantidad=form.cleaned_data["cantidad"], **datos), None
     except Producto.DoesNotExist:
         raise Http404("Ese producto no existe.") from None
     except services.ErrorVenta as error:
         form.add_error("cantidad", str(error))
-        return producto(request, producto_id, form=form, status=409)
-    return exito(resultado)
+        return None, _pagina_producto(request, producto_id, form=form, status=409)
 
 
 @require_POST
 @login_required
 def comprar(request, producto_id):
-    def exito(venta):
-        messages.success(request, f"¡Gracias! Tu compra {venta.numero} está confirmada.")
-        return redirect(venta)
-
-    return _con_cantidad(
-        request, producto_id, lambda usuario, **datos: services.comprar(comprador=usuario, **datos), exito
-    )
+    venta, rechazo = _llamar_con_cantidad(request, producto_id, services.comprar, comprador=request.user)
+    if rechazo is not None:
+        return rechazo
+    messages.success(request, f"¡Gracias! Tu compra {venta.numero} está confirmada.")
+    return redirect(venta)
 
 
 @login_required
@@ -107,13 +109,11 @@ def carrito(request):
 @require_POST
 @login_required
 def agregar_al_carrito(request, producto_id):
-    def exito(item):
-        messages.success(request, f"Agregaste {item.producto.nombre} a tu carrito.")
-        return redirect("ventas:carrito")
-
-    return _con_cantidad(
-        request, producto_id, lambda usuario, **datos: services.agregar_al_carrito(usuario=usuario, **datos), exito
-    )
+    item, rechazo = _llamar_con_cantidad(request, producto_id, services.agregar_al_carrito, usuario=request.user)
+    if rechazo is not None:
+        return rechazo
+    messages.success(request, f"Agregaste {item.producto.nombre} a tu carrito.")
+    return redirect("ventas:carrito")
 
 
 @require_POST
