@@ -191,7 +191,7 @@ class EstadisticaVentas(models.Model):
     """The latest sales statistics, recomputed every few minutes by a Beat job.
 
     One row per ``nombre`` holding a JSON snapshot (money as strings, see
-    ``reports.calcular_estadisticas``), so the dashboards read one row instead of
+    ``reportes.calcular_estadisticas``), so the dashboards read one row instead of
     aggregating every sale on each page view.
     """
 

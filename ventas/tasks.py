@@ -13,7 +13,7 @@ from django.conf import settings
 
 from myproject.celery import Tarea
 
-from . import emails, reports, services
+from . import emails, reportes, services
 from .models import Producto, Venta
 
 logger = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ def reenviar_ventas_pendientes() -> int:
 @shared_task(name="ventas.tasks.generar_reporte_diario", base=EmailTask, **REINTENTO_EMAIL)
 def generar_reporte_diario(fecha: str | None = None) -> bool:
     """Email yesterday's sales report (or that of ``fecha``, ISO date, for a re-run from the admin)."""
-    return reports.enviar_reporte_diario(fecha=date.fromisoformat(fecha) if fecha else None)
+    return reportes.enviar_reporte_diario(fecha=date.fromisoformat(fecha) if fecha else None)
 
 
 @shared_task(name="ventas.tasks.limpiar_carritos_abandonados", base=CallbackTask)
@@ -136,4 +136,4 @@ def enviar_recordatorio_carrito(carrito_id: int) -> bool:
 @shared_task(name="ventas.tasks.actualizar_estadisticas", base=CallbackTask)
 def actualizar_estadisticas() -> str:
     """Refresh the sales statistics snapshot (routed to the ``analytics`` queue)."""
-    return reports.actualizar_estadisticas().calculado.isoformat()
+    return reportes.actualizar_estadisticas().calculado.isoformat()

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from imagenes.models import ImagenUsuario
-from ventas import reports, services
+from ventas import reportes, services
 from ventas.models import CarritoCompra
 from ventas.tests.factories import ProductoFactory, UsuarioFactory
 
@@ -55,7 +55,7 @@ def tienda(settings):
 
 
 def test_las_paginas_muestran_las_cargas_como_texto(client, tienda):
-    reports.actualizar_estadisticas()
+    reportes.actualizar_estadisticas()
     client.force_login(tienda["comprador"])
     paginas = {
         "catálogo": "/",
@@ -105,7 +105,7 @@ def test_los_emails_html_muestran_las_cargas_como_texto(tienda, buzon):
     intruso = UsuarioFactory(username=CARGAS[0])
     otro = ProductoFactory(vendedor=intruso, stock=5)
     services.comprar(comprador=tienda["comprador"], producto_id=otro.pk, cantidad=1)
-    assert reports.enviar_reporte_diario(fecha=timezone.now().astimezone(reports.zona()).date())
+    assert reportes.enviar_reporte_diario(fecha=timezone.now().astimezone(reportes.zona()).date())
 
     confirmaciones = buzon.para("comprador@example.com")
     for venta in tienda["ventas"]:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from myproject.commit import partial
 
-from .. import invoices, selectors
+from .. import facturas, selectors
 from ..emails import construir_email, enviar_email_una_vez
 from ..models import EnvioEmail, Venta
 
@@ -34,8 +34,8 @@ def generar_factura(*, venta_id: int) -> str:
     venta = selectors.ventas_con_detalle().get(pk=venta_id)
     if venta.factura:
         return venta.factura.name
-    pdf = invoices.dibujar_factura(
-        invoices.DatosFactura(
+    pdf = facturas.dibujar_factura(
+        facturas.DatosFactura(
             numero=venta.numero,
             fecha=timezone.localtime(venta.fecha_creacion),
             vendedor=venta.vendedor.get_full_name() or venta.vendedor.get_username(),

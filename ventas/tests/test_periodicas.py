@@ -16,7 +16,7 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 from myproject.beat import programar
 from myproject.celery import app
 from myproject.testing import detener, esperar, lanzar
-from ventas import graficas, reports, services
+from ventas import graficas, reportes, services
 from ventas.models import CarritoCompra, EnvioEmail, EstadisticaVentas, ItemCarrito, Venta
 
 from .factories import ProductoFactory, UsuarioFactory
@@ -88,7 +88,7 @@ def test_beat_lanza_las_tareas_de_la_base(celery_worker):
     comando = [sys.executable, "-m", "celery", "-A", "myproject", "beat", "-l", "info"]
     beat = lanzar("beat", [*comando, "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler", "--pidfile="])
     try:
-        esperar(reports.estadisticas_actuales, timeout=40, mensaje="beat to send the stats refresh")
+        esperar(reportes.estadisticas_actuales, timeout=40, mensaje="beat to send the stats refresh")
     finally:
         detener(beat)
     assert PeriodicTask.objects.get(name="estadísticas (prueba)").total_run_count >= 1
@@ -117,18 +117,18 @@ def ventas_en_los_bordes(db):
 
 
 def test_los_limites_del_dia_son_las_medianoches_locales():
-    inicio, fin = reports.limites_del_dia(date(2026, 11, 23))
+    inicio, fin = reportes.limites_del_dia(date(2026, 11, 23))
     assert inicio == datetime(2026, 11, 23, 6, 0, tzinfo=ZoneInfo("UTC"))
     assert fin - inicio == timedelta(days=1)
     # At 00:30 local the UTC date is already the next day and yesterday is still local yesterday.
-    assert reports.ayer(datetime(2026, 11, 24, 0, 30, tzinfo=MX)) == date(2026, 11, 23)
-    assert reports.ayer(datetime(2026, 11, 24, 23, 30, tzinfo=MX)) == date(2026, 11, 23)
+    assert reportes.ayer(datetime(2026, 11, 24, 0, 30, tzinfo=MX)) == date(2026, 11, 23)
+    assert reportes.ayer(datetime(2026, 11, 24, 23, 30, tzinfo=MX)) == date(2026, 11, 23)
 
 
 def test_el_reporte_lleva_el_csv_y_los_totales_de_ese_dia_local(ventas_en_los_bordes, buzon, settings):
     settings.MANAGERS_EMAILS = ["gerencia@example.com", "direccion@example.com"]
 
-    assert reports.enviar_reporte_diario(fecha=date(2026, 11, 23)) is True
+    assert reportes.enviar_reporte_diario(fecha=date(2026, 11, 23)) is True
 
     [email] = buzon.mensajes
     assert email["To"] == "gerencia@example.com, direccion@example.com"
@@ -147,19 +147,19 @@ def test_el_reporte_lleva_el_csv_y_los_totales_de_ese_dia_local(ventas_en_los_bo
     assert filas[1]["vendedor"] == "beto" and filas[1]["comprador"] == "cliente"
 
     # Beat or a redelivery running it again sends nothing more.
-    assert reports.enviar_reporte_diario(fecha=date(2026, 11, 23)) is False
+    assert reportes.enviar_reporte_diario(fecha=date(2026, 11, 23)) is False
     assert len(buzon.mensajes) == 1
     assert EnvioEmail.objects.get(clave="reporte:2026-11-23").enviado
 
 
 def test_un_dia_sin_ventas_tambien_tiene_reporte(ventas_en_los_bordes, buzon):
-    assert reports.enviar_reporte_diario(fecha=date(2026, 11, 20)) is True
+    assert reportes.enviar_reporte_diario(fecha=date(2026, 11, 20)) is True
 
     [email] = buzon.mensajes
     assert email["Subject"] == "Reporte de ventas del 2026-11-20 — sin ventas"
     assert "No hubo ventas ese día." in email.get_body(("plain",)).get_content()
     [adjunto] = list(email.iter_attachments())
-    assert adjunto.get_content().splitlines() == [",".join(reports.COLUMNAS_CSV)]
+    assert adjunto.get_content().splitlines() == [",".join(reportes.COLUMNAS_CSV)]
 
 
 # Abandoned carts
@@ -240,7 +240,7 @@ def test_marcar_un_recordatorio_dos_veces_solo_lo_envia_una(django_capture_on_co
 @pytest.mark.django_db
 def test_las_estadisticas_coinciden_con_una_consulta_directa(ventas_en_los_bordes):
     hoy = date(2026, 11, 24)
-    datos = reports.calcular_estadisticas(hoy=hoy)
+    datos = reportes.calcular_estadisticas(hoy=hoy)
 
     validas = Venta.objects.exclude(estado=Venta.Estado.CANCELADA)
     directo = validas.aggregate(ventas=Count("pk"), unidades=Sum("cantidad"), ingresos=Sum("monto"))
@@ -249,7 +249,7 @@ def test_las_estadisticas_coinciden_con_una_consulta_directa(ventas_en_los_borde
     assert Decimal(datos["totales"]["ingresos"]) == directo["ingresos"]
     assert len(datos["por_dia"]) == 30 and datos["hasta"] == "2026-11-24"
     for dia in datos["por_dia"]:
-        inicio, fin = reports.limites_del_dia(date.fromisoformat(dia["fecha"]))
+        inicio, fin = reportes.limites_del_dia(date.fromisoformat(dia["fecha"]))
         del_dia = validas.filter(fecha_creacion__gte=inicio, fecha_creacion__lt=fin)
         assert dia["ventas"] == del_dia.count(), dia
         assert Decimal(dia["ingresos"]) == (del_dia.aggregate(s=Sum("monto"))["s"] or 0), dia
@@ -272,8 +272,8 @@ def test_las_estadisticas_coinciden_con_una_consulta_directa(ventas_en_los_borde
 
 @pytest.mark.django_db
 def test_estadisticas_en_el_panel_y_en_la_pagina_del_personal(client, ventas_en_los_bordes):
-    reports.actualizar_estadisticas()
-    reports.actualizar_estadisticas()  # replaces the snapshot, never adds rows
+    reportes.actualizar_estadisticas()
+    reportes.actualizar_estadisticas()  # replaces the snapshot, never adds rows
     assert EstadisticaVentas.objects.count() == 1
     ana = ventas_en_los_bordes[0].vendedor
 
@@ -324,13 +324,13 @@ def test_las_tareas_periodicas_en_un_worker_real(celery_worker, buzon, settings)
     tasks.limpiar_carritos_abandonados.delay()
     tasks.actualizar_estadisticas.delay()
 
-    ayer = reports.ayer()
+    ayer = reportes.ayer()
     esperar(lambda: buzon.para(settings.MANAGERS_EMAILS[0]), mensaje="the daily report")
     [recordatorio] = esperar(lambda: buzon.para("olvidadiza@example.com"), mensaje="the cart reminder")
     assert recordatorio["Subject"] == "Tu carrito te espera en Mi Tienda"
     assert "2 × " in recordatorio.get_body(("plain",)).get_content()
     [reporte] = buzon.para(settings.MANAGERS_EMAILS[0])
     assert reporte["Subject"] == f"Reporte de ventas del {ayer:%Y-%m-%d} — sin ventas"
-    estadistica = esperar(reports.estadisticas_actuales, mensaje="the stats snapshot")
+    estadistica = esperar(reportes.estadisticas_actuales, mensaje="the stats snapshot")
     assert estadistica.datos["totales"]["ventas"] == 1
     assert CarritoCompra.objects.get(pk=carrito.pk).recordatorio_enviado is not None
