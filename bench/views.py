@@ -29,7 +29,7 @@ def piso(request, producto_id):
 def en_linea(request, producto_id):
     """The naive shop: the same purchase, with invoice, email and stock check done in the request."""
     venta = services.comprar(comprador=request.user, producto_id=producto_id, cantidad=int(request.POST["cantidad"]))
-    services.generar_factura(venta_id=venta.pk)
-    services.enviar_confirmacion(venta_id=venta.pk)
-    services.revisar_stock(producto_id=producto_id)
+    services.generar_factura_pdf(venta_id=venta.pk)
+    services.enviar_email_confirmacion(venta_id=venta.pk)
+    services.actualizar_inventario(producto_id=producto_id)
     return HttpResponseRedirect(venta.get_absolute_url())

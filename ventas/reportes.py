@@ -126,7 +126,7 @@ def ayer(ahora: datetime | None = None) -> date:
     return timezone.localdate(ahora or timezone.now(), zona()) - timedelta(days=1)
 
 
-def enviar_reporte_diario(*, fecha: date | None = None) -> bool:
+def generar_reporte_diario(*, fecha: date | None = None) -> bool:
     """Email the managers the report of ``fecha`` (default yesterday), once per day.
 
     A day with no sales still gets its report, which says so. Return True when this

@@ -61,13 +61,14 @@ def procesar_venta_completa(self, venta_id: int):
     """Run a sale's pipeline: the stock check, then the chain PDF invoice → confirmation email.
 
     The checkout sends this one message per sale (one publish on the buyer's request,
-    not two); the stock check is the same service ``actualizar_inventario`` runs.
+    not two), so the stock check runs here inline: the same service the
+    ``actualizar_inventario`` task calls.
     """
     producto_id = Venta.objects.filter(pk=venta_id).values_list("producto_id", flat=True).first()
     if producto_id is None:
         logger.warning("Venta %s no existe; nada que procesar", venta_id)
         return None
-    services.revisar_stock(producto_id=producto_id)
+    services.actualizar_inventario(producto_id=producto_id)
     # Immutable signatures: each step takes the sale id, not the previous result.
     return self.replace(chain(generar_factura_pdf.si(venta_id), enviar_email_confirmacion.si(venta_id)))
 
@@ -75,7 +76,7 @@ def procesar_venta_completa(self, venta_id: int):
 @shared_task(name="ventas.tasks.generar_factura_pdf", base=CallbackTask)
 def generar_factura_pdf(venta_id: int) -> str | None:
     try:
-        return services.generar_factura(venta_id=venta_id)
+        return services.generar_factura_pdf(venta_id=venta_id)
     except Venta.DoesNotExist:
         logger.warning("Venta %s no existe; no hay factura que generar", venta_id)
         return None
@@ -84,7 +85,7 @@ def generar_factura_pdf(venta_id: int) -> str | None:
 @shared_task(name="ventas.tasks.enviar_email_confirmacion", base=EmailTask, **REINTENTO_EMAIL)
 def enviar_email_confirmacion(venta_id: int) -> bool:
     try:
-        return services.enviar_confirmacion(venta_id=venta_id)
+        return services.enviar_email_confirmacion(venta_id=venta_id)
     except Venta.DoesNotExist:
         logger.warning("Venta %s no existe; no hay email que enviar", venta_id)
         return False
@@ -94,7 +95,7 @@ def enviar_email_confirmacion(venta_id: int) -> bool:
 def actualizar_inventario(producto_id: int) -> bool:
     """Check a product's stock after a sale; alert its supplier on a low-stock crossing."""
     try:
-        return services.revisar_stock(producto_id=producto_id)
+        return services.actualizar_inventario(producto_id=producto_id)
     except Producto.DoesNotExist:
         return False
 
@@ -102,7 +103,7 @@ def actualizar_inventario(producto_id: int) -> bool:
 @shared_task(name="ventas.tasks.notificar_stock_bajo", base=EmailTask, **REINTENTO_EMAIL)
 def notificar_stock_bajo(producto_id: int, cruce: int) -> bool:
     try:
-        return services.enviar_aviso_stock_bajo(producto_id=producto_id, cruce=cruce)
+        return services.notificar_stock_bajo(producto_id=producto_id, cruce=cruce)
     except Producto.DoesNotExist:
         return False
 
@@ -120,7 +121,7 @@ def reenviar_ventas_pendientes() -> int:
 @shared_task(name="ventas.tasks.generar_reporte_diario", base=EmailTask, **REINTENTO_EMAIL)
 def generar_reporte_diario(fecha: str | None = None) -> bool:
     """Email yesterday's sales report (or that of ``fecha``, ISO date, for a re-run from the admin)."""
-    return reportes.enviar_reporte_diario(fecha=date.fromisoformat(fecha) if fecha else None)
+    return reportes.generar_reporte_diario(fecha=date.fromisoformat(fecha) if fecha else None)
 
 
 @shared_task(name="ventas.tasks.limpiar_carritos_abandonados", base=CallbackTask)

@@ -94,9 +94,9 @@ def _html(mensaje) -> str:
 
 def test_los_emails_html_muestran_las_cargas_como_texto(tienda, buzon):
     for venta in tienda["ventas"]:
-        assert services.enviar_confirmacion(venta_id=venta.pk)
+        assert services.enviar_email_confirmacion(venta_id=venta.pk)
     for producto in tienda["productos"]:
-        assert services.enviar_aviso_stock_bajo(producto_id=producto.pk, cruce=1)
+        assert services.notificar_stock_bajo(producto_id=producto.pk, cruce=1)
     carrito = CarritoCompra.objects.get(usuario=tienda["comprador"], comprado=False)
     CarritoCompra.objects.filter(pk=carrito.pk).update(recordatorio_enviado=timezone.now())
     assert services.enviar_recordatorio_carrito(carrito_id=carrito.pk)
@@ -105,7 +105,7 @@ def test_los_emails_html_muestran_las_cargas_como_texto(tienda, buzon):
     intruso = UsuarioFactory(username=CARGAS[0])
     otro = ProductoFactory(vendedor=intruso, stock=5)
     services.comprar(comprador=tienda["comprador"], producto_id=otro.pk, cantidad=1)
-    assert reportes.enviar_reporte_diario(fecha=timezone.now().astimezone(reportes.zona()).date())
+    assert reportes.generar_reporte_diario(fecha=timezone.now().astimezone(reportes.zona()).date())
 
     confirmaciones = buzon.para("comprador@example.com")
     for venta in tienda["ventas"]:

@@ -22,8 +22,8 @@ from .carrito import (
     marcar_recordatorio,
 )
 from .compras import CantidadInvalida, CarritoVacio, ErrorVenta, StockInsuficiente, comprar, comprar_carrito
-from .inventario import enviar_aviso_stock_bajo, reponer_stock, revisar_stock
-from .postventa import enviar_confirmacion, generar_factura, reenviar_ventas_pendientes
+from .inventario import actualizar_inventario, notificar_stock_bajo, reponer_stock
+from .postventa import enviar_email_confirmacion, generar_factura_pdf, reenviar_ventas_pendientes
 
 __all__ = [
     "ABANDONO_CARRITO",
@@ -32,17 +32,17 @@ __all__ = [
     "CarritoVacio",
     "ErrorVenta",
     "StockInsuficiente",
+    "actualizar_inventario",
     "agregar_al_carrito",
     "cambiar_cantidad",
     "comprar",
     "comprar_carrito",
-    "enviar_aviso_stock_bajo",
-    "enviar_confirmacion",
+    "enviar_email_confirmacion",
     "enviar_recordatorio_carrito",
-    "generar_factura",
+    "generar_factura_pdf",
     "limpiar_carritos_abandonados",
     "marcar_recordatorio",
+    "notificar_stock_bajo",
     "reenviar_ventas_pendientes",
     "reponer_stock",
-    "revisar_stock",
 ]

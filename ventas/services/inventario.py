@@ -23,13 +23,13 @@ def reponer_stock(*, producto_id: int, cantidad: int) -> Producto:
         motivo=MovimientoInventario.Motivo.REPOSICION,
         stock_resultante=producto.stock,
     )
-    revisar_stock(producto_id=producto_id)
+    actualizar_inventario(producto_id=producto_id)
     return producto
 
 
 @transaction.atomic
-def revisar_stock(*, producto_id: int) -> bool:
-    """Alert the supplier when stock has crossed under the minimum; return whether it did.
+def actualizar_inventario(*, producto_id: int) -> bool:
+    """Check a product's stock: alert the supplier when it crossed under the minimum; return whether it did.
 
     The product row is locked, so two workers checking at once see one crossing. The
     flag is cleared when stock is back over the minimum, ready for the next crossing.
@@ -53,7 +53,7 @@ def _despachar_aviso_stock(producto_id: int, cruce: int) -> None:
     tasks.notificar_stock_bajo.delay(producto_id, cruce)
 
 
-def enviar_aviso_stock_bajo(*, producto_id: int, cruce: int) -> bool:
+def notificar_stock_bajo(*, producto_id: int, cruce: int) -> bool:
     """Tell the supplier that a product fell under its minimum stock, once per crossing."""
     producto = Producto.objects.select_related("proveedor").get(pk=producto_id)
     return enviar_email_una_vez(

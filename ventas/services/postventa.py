@@ -29,7 +29,7 @@ def despachar_trabajo_de_venta(venta_id: int) -> None:
     tasks.procesar_venta_completa.delay(venta_id)
 
 
-def generar_factura(*, venta_id: int) -> str:
+def generar_factura_pdf(*, venta_id: int) -> str:
     """Draw the sale's PDF invoice once and store it; return its storage name."""
     venta = selectors.ventas_con_detalle().get(pk=venta_id)
     if venta.factura:
@@ -55,14 +55,14 @@ def generar_factura(*, venta_id: int) -> str:
     return nombre
 
 
-def enviar_confirmacion(*, venta_id: int) -> bool:
+def enviar_email_confirmacion(*, venta_id: int) -> bool:
     """Email the buyer their confirmation with the invoice attached, once."""
     venta = selectors.ventas_con_detalle().get(pk=venta_id)
     if not venta.comprador.email:
         logger.warning("Venta %s: el comprador no tiene email", venta.numero)
         return False
     if not venta.factura:
-        venta.factura.name = generar_factura(venta_id=venta_id)
+        venta.factura.name = generar_factura_pdf(venta_id=venta_id)
 
     def construir():
         mensaje = construir_email(

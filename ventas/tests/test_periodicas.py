@@ -128,7 +128,7 @@ def test_los_limites_del_dia_son_las_medianoches_locales():
 def test_el_reporte_lleva_el_csv_y_los_totales_de_ese_dia_local(ventas_en_los_bordes, buzon, settings):
     settings.MANAGERS_EMAILS = ["gerencia@example.com", "direccion@example.com"]
 
-    assert reportes.enviar_reporte_diario(fecha=date(2026, 11, 23)) is True
+    assert reportes.generar_reporte_diario(fecha=date(2026, 11, 23)) is True
 
     [email] = buzon.mensajes
     assert email["To"] == "gerencia@example.com, direccion@example.com"
@@ -147,13 +147,13 @@ def test_el_reporte_lleva_el_csv_y_los_totales_de_ese_dia_local(ventas_en_los_bo
     assert filas[1]["vendedor"] == "beto" and filas[1]["comprador"] == "cliente"
 
     # Beat or a redelivery running it again sends nothing more.
-    assert reportes.enviar_reporte_diario(fecha=date(2026, 11, 23)) is False
+    assert reportes.generar_reporte_diario(fecha=date(2026, 11, 23)) is False
     assert len(buzon.mensajes) == 1
     assert EnvioEmail.objects.get(clave="reporte:2026-11-23").enviado
 
 
 def test_un_dia_sin_ventas_tambien_tiene_reporte(ventas_en_los_bordes, buzon):
-    assert reportes.enviar_reporte_diario(fecha=date(2026, 11, 20)) is True
+    assert reportes.generar_reporte_diario(fecha=date(2026, 11, 20)) is True
 
     [email] = buzon.mensajes
     assert email["Subject"] == "Reporte de ventas del 2026-11-20 — sin ventas"

@@ -61,10 +61,10 @@ def test_un_email_reclamado_por_otro_worker_se_reintenta_no_se_da_por_hecho(
     EnvioEmail.objects.create(clave=clave, reclamado=timezone.now(), intentos=1)
 
     with pytest.raises(emails.EmailEnCurso) as en_curso:
-        services.enviar_confirmacion(venta_id=venta.pk)
+        services.enviar_email_confirmacion(venta_id=venta.pk)
     assert 1 <= en_curso.value.segundos <= emails.EMAIL_LEASE.total_seconds() + 1
     assert buzon.mensajes == []
 
     EnvioEmail.objects.filter(clave=clave).update(reclamado=timezone.now() - emails.EMAIL_LEASE)
-    assert services.enviar_confirmacion(venta_id=venta.pk) is True
+    assert services.enviar_email_confirmacion(venta_id=venta.pk) is True
     assert len(buzon.mensajes) == 1 and EnvioEmail.objects.get(clave=clave).intentos == 2

@@ -115,16 +115,16 @@ def test_cambiar_cantidad_a_cero_quita_el_articulo(comprador, producto):
 
 def test_alerta_de_stock_una_vez_por_cruce(comprador, producto):
     services.comprar(comprador=comprador, producto_id=producto.pk, cantidad=8)  # 10 -> 2, under 3
-    assert services.revisar_stock(producto_id=producto.pk) is True
-    assert services.revisar_stock(producto_id=producto.pk) is False  # same crossing
+    assert services.actualizar_inventario(producto_id=producto.pk) is True
+    assert services.actualizar_inventario(producto_id=producto.pk) is False  # same crossing
     services.comprar(comprador=comprador, producto_id=producto.pk, cantidad=1)
-    assert services.revisar_stock(producto_id=producto.pk) is False
+    assert services.actualizar_inventario(producto_id=producto.pk) is False
 
     services.reponer_stock(producto_id=producto.pk, cantidad=20)  # back over: re-armed
     producto.refresh_from_db()
     assert not producto.alerta_stock_enviada
     services.comprar(comprador=comprador, producto_id=producto.pk, cantidad=20)
-    assert services.revisar_stock(producto_id=producto.pk) is True
+    assert services.actualizar_inventario(producto_id=producto.pk) is True
     producto.refresh_from_db()
     assert producto.cruces_stock_bajo == 2
 
@@ -132,8 +132,8 @@ def test_alerta_de_stock_una_vez_por_cruce(comprador, producto):
 def test_factura_se_genera_una_sola_vez(comprador, producto, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     venta = services.comprar(comprador=comprador, producto_id=producto.pk, cantidad=1)
-    primera = services.generar_factura(venta_id=venta.pk)
-    segunda = services.generar_factura(venta_id=venta.pk)
+    primera = services.generar_factura_pdf(venta_id=venta.pk)
+    segunda = services.generar_factura_pdf(venta_id=venta.pk)
     assert primera == segunda
     assert [p.name for p in (tmp_path / "facturas").iterdir()] == [f"factura-{venta.numero}.pdf"]
 

@@ -90,7 +90,7 @@ def test_comprar_por_get_no_se_permite(cliente_comprador, producto):
 def test_la_factura_y_la_venta_solo_para_comprador_vendedor_y_staff(client, comprador, producto, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     venta = services.comprar(comprador=comprador, producto_id=producto.pk, cantidad=1)
-    services.generar_factura(venta_id=venta.pk)
+    services.generar_factura_pdf(venta_id=venta.pk)
     urls = [f"/ventas/{venta.pk}/", f"/ventas/{venta.pk}/factura.pdf", f"/ventas/{venta.pk}/estado/"]
 
     client.force_login(UsuarioFactory(username="curioso"))
