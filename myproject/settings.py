@@ -5,6 +5,7 @@ files). In production (``DEBUG=0``) the secrets have no default and must be set.
 """
 
 import math
+from email.utils import getaddresses
 from pathlib import Path
 
 import environ
@@ -179,6 +180,9 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Mi Tienda <ventas@mitienda.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MANAGERS_EMAILS = env.list("MANAGERS_EMAILS", default=["gerencia@mitienda.local"])
+# Mailed when an email task fails for good (ventas.tasks.EmailTask) and, without DEBUG, on a
+# server error (Django's own): "Name <email>,…" or plain addresses. Unset: nobody is.
+ADMINS = getaddresses(env.list("ADMINS", default=[]))
 
 # Redis, Celery
 # ------------------------------------------------------------------------------

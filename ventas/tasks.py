@@ -10,6 +10,7 @@ from smtplib import SMTPException
 
 from celery import chain, shared_task
 from django.conf import settings
+from django.core.mail import mail_admins
 
 from myproject.celery import Tarea
 
@@ -29,22 +30,13 @@ REINTENTO_EMAIL = {
 }
 
 
-class CallbackTask(Tarea):
-    """Log how each task ended, so ops can follow a sale through the worker log."""
-
-    def on_success(self, retval, task_id, args, kwargs):
-        logger.info("Tarea %s[%s] terminó: %r", self.name, task_id, retval)
-
-    def on_failure(self, exc, task_id, args, kwargs, einfo):
-        logger.error("Tarea %s[%s] falló con args=%r: %r", self.name, task_id, args, exc)
-
-
-class EmailTask(CallbackTask):
+class EmailTask(Tarea):
     """A task that sends an email once (``emails.enviar_email_una_vez``).
 
     When another worker holds the email's claim (alive and sending, or dead: RabbitMQ
     hands its task back at once), retry when that claim's lease ends instead of
-    acknowledging the message and losing the email.
+    acknowledging the message and losing the email. When the task fails for good (its
+    last retry failed too), the ``ADMINS`` get one email saying so.
     """
 
     def __call__(self, *args, **kwargs):
@@ -52,6 +44,18 @@ class EmailTask(CallbackTask):
             return super().__call__(*args, **kwargs)
         except emails.EmailEnCurso as en_curso:
             raise self.retry(countdown=en_curso.segundos, exc=en_curso) from None
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        # Celery calls this only when the task failed for good, never on a retry, so the admins hear once.
+        try:
+            mail_admins(
+                f"La tarea {self.name} falló tras {self.request.retries} reintentos",
+                f"Tarea: {self.name}[{task_id}]\nargs={list(args)!r} kwargs={kwargs!r}\n"
+                f"Error: {exc!r}\n\n{einfo.traceback}",
+            )
+        except Exception:
+            # Often the mail server is what failed; Celery still logs the task's failure.
+            logger.exception("No se pudo avisar a ADMINS del fallo de %s[%s]", self.name, task_id)
 
 
 # ignore_result: nobody waits on it, and on the Redis backend a tracked result costs the
@@ -73,7 +77,7 @@ def procesar_venta_completa(self, venta_id: int):
     return self.replace(chain(generar_factura_pdf.si(venta_id), enviar_email_confirmacion.si(venta_id)))
 
 
-@shared_task(name="ventas.tasks.generar_factura_pdf", base=CallbackTask)
+@shared_task(name="ventas.tasks.generar_factura_pdf")
 def generar_factura_pdf(venta_id: int) -> str | None:
     try:
         return services.generar_factura_pdf(venta_id=venta_id)
@@ -91,7 +95,7 @@ def enviar_email_confirmacion(venta_id: int) -> bool:
         return False
 
 
-@shared_task(name="ventas.tasks.actualizar_inventario", base=CallbackTask)
+@shared_task(name="ventas.tasks.actualizar_inventario")
 def actualizar_inventario(producto_id: int) -> bool:
     """Check a product's stock after a sale; alert its supplier on a low-stock crossing."""
     try:
@@ -108,7 +112,7 @@ def notificar_stock_bajo(producto_id: int, cruce: int) -> bool:
         return False
 
 
-@shared_task(name="ventas.tasks.reenviar_ventas_pendientes", base=CallbackTask)
+@shared_task(name="ventas.tasks.reenviar_ventas_pendientes")
 def reenviar_ventas_pendientes() -> int:
     """Re-send the pipeline of sales whose dispatch was lost (run by Beat, see docs/reliability.md)."""
     return services.reenviar_ventas_pendientes()
@@ -124,7 +128,7 @@ def generar_reporte_diario(fecha: str | None = None) -> bool:
     return reportes.generar_reporte_diario(fecha=date.fromisoformat(fecha) if fecha else None)
 
 
-@shared_task(name="ventas.tasks.limpiar_carritos_abandonados", base=CallbackTask)
+@shared_task(name="ventas.tasks.limpiar_carritos_abandonados")
 def limpiar_carritos_abandonados() -> dict[str, int]:
     return services.limpiar_carritos_abandonados()
 
@@ -134,7 +138,7 @@ def enviar_recordatorio_carrito(carrito_id: int) -> bool:
     return services.enviar_recordatorio_carrito(carrito_id=carrito_id)
 
 
-@shared_task(name="ventas.tasks.actualizar_estadisticas", base=CallbackTask)
+@shared_task(name="ventas.tasks.actualizar_estadisticas")
 def actualizar_estadisticas() -> str:
     """Refresh the sales statistics snapshot (routed to the ``analytics`` queue)."""
     return reportes.actualizar_estadisticas().calculado.isoformat()
