@@ -196,6 +196,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # A task is acknowledged after it ran, and given back if its worker dies, so every
 # task must be idempotent (see ventas/services/). Prefetch 1 keeps a slow task from
 # holding others hostage.
@@ -209,6 +210,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # publish on the buyer's request for every task the checkout sends.
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = False
+
+# With the broker down, a sale still commits: publishing gives up within a couple of
+# seconds (the buyer is not kept waiting, on_commit is robust) and the sweeper (see
+# "Faults and recovery") dispatches it once the broker is back. See docs/reliability.md.
+# https://docs.celeryq.dev/en/stable/userguide/configuration.html#broker-connection-timeout
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 # On Redis an unacknowledged message comes back after this many seconds; every
 # countdown and ETA we use (retry backoff is capped at CELERY_MAX_RETRY_DELAY) stays
 # below it, or the message would be delivered twice while it waits. The cap follows
@@ -217,9 +226,21 @@ CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=10 * 60
 CELERY_MAX_RETRY_DELAY = min(5 * 60, CELERY_VISIBILITY_TIMEOUT // 2)
 # kombu's default round-robin between queues stays: its "priority" strategy would
 # always read the queue named first, and a flood there would starve the others.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    # A dead worker's messages come back once the visibility timeout passed, but kombu
+    # only looks for them every interval × throttle seconds (100 s by default); scan
+    # every twentieth of the timeout so recovery is bounded by it.
+    "unacked_restore_interval": max(1, CELERY_VISIBILITY_TIMEOUT // 20),
+    "unacked_restore_throttle": 1,
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Each .delay() subscribes to its result on Redis; Celery's default is 20 retries a
+    # second apart, which would hold a buyer's request for 20 s while Redis is down.
+    "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1},
+}
 
 # Queues and routes: mail, heavy work (PDF, images) and analytics each have their
 # own queue, so a flood of one never starves the others. x-max-priority makes
@@ -231,6 +252,7 @@ CELERY_TASK_QUEUES = [
     Queue(name, Exchange(name), routing_key=name, queue_arguments={"x-max-priority": 10})
     for name in ("celery", "emails", "procesamiento_pesado", "analytics")
 ]
+CELERY_QUEUE_NAMES = [queue.name for queue in CELERY_TASK_QUEUES]
 CELERY_TASK_ROUTES = {
     "ventas.tasks.enviar_email_*": {"queue": "emails"},
     "ventas.tasks.enviar_recordatorio_carrito": {"queue": "emails"},
@@ -239,7 +261,6 @@ CELERY_TASK_ROUTES = {
     "imagenes.tasks.*": {"queue": "procesamiento_pesado"},
     "*.tasks.actualizar_estadisticas": {"queue": "analytics"},
 }
-CELERY_QUEUE_NAMES = [queue.name for queue in CELERY_TASK_QUEUES]
 
 # Channels
 # ------------------------------------------------------------------------------
@@ -304,27 +325,7 @@ LOGGING = {
 
 # Faults and recovery
 # ------------------------------------------------------------------------------
-# See docs/reliability.md. With the broker down, a sale still commits: publishing
-# gives up within a couple of seconds (the buyer is not kept waiting, on_commit is
-# robust) and the sweeper below dispatches it once the broker is back.
-# https://docs.celeryq.dev/en/stable/userguide/configuration.html#broker-connection-timeout
-CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
-CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] = CELERY_BROKER_CONNECTION_TIMEOUT
-CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
-# On Redis a dead worker's messages come back once the visibility timeout passed,
-# but kombu only looks for them every interval × throttle seconds (100 s by
-# default); scan every twentieth of the timeout so recovery is bounded by it.
-CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = max(1, CELERY_VISIBILITY_TIMEOUT // 20)
-CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1
-# Each .delay() subscribes to its result on Redis; Celery's default is 20 retries a
-# second apart, which would hold a buyer's request for 20 s while Redis is down.
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS["retry_policy"] = {
-    "max_retries": 2,
-    "interval_start": 0,
-    "interval_step": 0.5,
-    "interval_max": 1,
-}
+# See docs/reliability.md; the broker's side of it is under "Redis, Celery".
 # A worker holds an email this long before another may take it over (its worker
 # died). Longer than an SMTP exchange, shorter than the visibility timeout, so the
 # redelivered task of a dead worker finds the claim expired.

@@ -21,10 +21,10 @@ from .models import EnvioEmail
 
 logger = logging.getLogger(__name__)
 
-# How long a worker may hold an email before another may take it over. Longer than
-# an SMTP exchange can take, shorter than the broker's visibility timeout, so the
-# redelivered task of a dead worker finds the claim expired.
-EMAIL_LEASE = timedelta(seconds=settings.EMAIL_LEASE_SECONDS)
+
+def plazo_de_reclamo() -> timedelta:
+    """Return how long a worker may hold an email's claim: ``settings.EMAIL_LEASE_SECONDS``, whose comment says why."""
+    return timedelta(seconds=settings.EMAIL_LEASE_SECONDS)
 
 
 class EmailEnCurso(Exception):  # noqa: N818 - a state, not an error
@@ -48,7 +48,7 @@ def _reclamar_envio(clave: str) -> bool:
             EnvioEmail.objects.create(clave=clave, reclamado=ahora, intentos=1)
         return True
     except IntegrityError:
-        libre = Q(reclamado__isnull=True) | Q(reclamado__lt=ahora - EMAIL_LEASE)
+        libre = Q(reclamado__isnull=True) | Q(reclamado__lt=ahora - plazo_de_reclamo())
         return bool(
             EnvioEmail.objects.filter(libre, clave=clave, enviado__isnull=True).update(
                 reclamado=ahora, intentos=F("intentos") + 1
@@ -84,7 +84,7 @@ def _exigir_enviado_o_libre(clave: str) -> None:
     """Raise EmailEnCurso when ``clave`` is claimed by someone else and not sent yet."""
     envio = EnvioEmail.objects.filter(clave=clave, enviado__isnull=True, reclamado__isnull=False).first()
     if envio is not None:
-        restante = (envio.reclamado + EMAIL_LEASE - timezone.now()).total_seconds()
+        restante = (envio.reclamado + plazo_de_reclamo() - timezone.now()).total_seconds()
         raise EmailEnCurso(clave, max(1, int(restante) + 1))
 
 

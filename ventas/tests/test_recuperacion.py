@@ -62,9 +62,9 @@ def test_un_email_reclamado_por_otro_worker_se_reintenta_no_se_da_por_hecho(
 
     with pytest.raises(emails.EmailEnCurso) as en_curso:
         services.enviar_email_confirmacion(venta_id=venta.pk)
-    assert 1 <= en_curso.value.segundos <= emails.EMAIL_LEASE.total_seconds() + 1
+    assert 1 <= en_curso.value.segundos <= emails.plazo_de_reclamo().total_seconds() + 1
     assert buzon.mensajes == []
 
-    EnvioEmail.objects.filter(clave=clave).update(reclamado=timezone.now() - emails.EMAIL_LEASE)
+    EnvioEmail.objects.filter(clave=clave).update(reclamado=timezone.now() - emails.plazo_de_reclamo())
     assert services.enviar_email_confirmacion(venta_id=venta.pk) is True
     assert len(buzon.mensajes) == 1 and EnvioEmail.objects.get(clave=clave).intentos == 2
