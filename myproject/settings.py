@@ -180,8 +180,7 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Mi Tienda <ventas@mitienda.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MANAGERS_EMAILS = env.list("MANAGERS_EMAILS", default=["gerencia@mitienda.local"])
-# Mailed when an email task fails for good (ventas.tasks.EmailTask) and, without DEBUG, on a
-# server error (Django's own): "Name <email>,…" or plain addresses. Unset: nobody is.
+# Mailed when an email task fails for good and, without DEBUG, on server errors. "Name <email>,x@y"
 ADMINS = getaddresses(env.list("ADMINS", default=[]))
 
 # Redis, Celery

@@ -1,7 +1,7 @@
 """Buying: reserve the stock and register the sale, for one product or a whole cart.
 
-Each purchase is one transaction; the slow work of a sale (invoice, email, stock
-check) is queued after commit, see ``postventa``.
+Each purchase is one transaction; the sale's slow work (stock check, invoice, email:
+``tasks.procesar_venta_completa``) is queued after commit.
 """
 
 from django.conf import settings
