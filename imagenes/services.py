@@ -23,7 +23,7 @@ from myproject.commit import partial
 from notificaciones.services import notificar
 from ventas.models import Producto
 
-from . import moderation, processing
+from . import moderacion, procesamiento
 from .models import VERSIONES, ImagenUsuario
 
 logger = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def _registrar_error(imagen_id: int, mensaje: str) -> None:
 
 
 def _procesar_original(imagen_id: int, funcion):
-    """Run a pure ``processing`` function on the stored original; return (result, error).
+    """Run a pure ``procesamiento`` function on the stored original; return (result, error).
 
     A file Pillow rejects is recorded as the image's error and returned, not raised, so
     the header task ends normally: no retry loop on a poison file.
@@ -79,14 +79,14 @@ def _procesar_original(imagen_id: int, funcion):
     try:
         with imagen.archivo_original.open("rb") as original:
             return funcion(original, **_ajustes_procesamiento()), None
-    except processing.ImagenInvalida as error:
+    except procesamiento.ImagenInvalida as error:
         _registrar_error(imagen_id, str(error))
         return None, str(error)
 
 
 def generar_versiones(*, imagen_id: int) -> dict:
     """Make and store the thumbnail, medium and large JPEGs of an image."""
-    versiones, error = _procesar_original(imagen_id, processing.generar_versiones)
+    versiones, error = _procesar_original(imagen_id, procesamiento.generar_versiones)
     if error is not None:
         return {"versiones": False, "error": error}
     nombres = {}
@@ -100,7 +100,7 @@ def generar_versiones(*, imagen_id: int) -> dict:
 
 def extraer_metadatos(*, imagen_id: int) -> dict:
     """Read and store what the photo's header says (camera, date, size); never GPS."""
-    metadatos, error = _procesar_original(imagen_id, processing.leer_metadatos)
+    metadatos, error = _procesar_original(imagen_id, procesamiento.leer_metadatos)
     if error is not None:
         return {"metadatos": False, "error": error}
     ImagenUsuario.objects.filter(pk=imagen_id).update(metadatos=metadatos)
@@ -120,10 +120,10 @@ def moderar(*, imagen_id: int) -> dict:
     if not moderacion_configurada():
         retener_para_revision(imagen_id=imagen_id, nota="No hay servicio de moderación configurado.")
         return {"moderacion": "revision"}
-    muestra, error = _procesar_original(imagen_id, processing.version_para_moderar)
+    muestra, error = _procesar_original(imagen_id, procesamiento.version_para_moderar)
     if error is not None:
         return {"moderacion": "sin_imagen"}
-    veredicto = moderation.moderar(
+    veredicto = moderacion.moderar(
         muestra,
         url=settings.MODERATION_API_URL,
         timeout=(settings.MODERATION_CONNECT_TIMEOUT, settings.MODERATION_READ_TIMEOUT),

@@ -264,7 +264,7 @@ MAX_CANTIDAD_POR_COMPRA = 100
 
 # Images
 # ------------------------------------------------------------------------------
-# Uploads are checked before Pillow decodes them (see imagenes/processing.py).
+# Uploads are checked before Pillow decodes them (see imagenes/procesamiento.py).
 IMAGENES_MAX_BYTES = env.int("IMAGENES_MAX_BYTES", default=20 * 1024 * 1024)
 IMAGENES_MAX_PIXELS = env.int("IMAGENES_MAX_PIXELS", default=40_000_000)
 # An image still "procesando" after this many minutes is failed by the sweep task. Longer

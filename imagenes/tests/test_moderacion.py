@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from werkzeug import Request, Response
 
-from imagenes import moderation, services
+from imagenes import moderacion, services
 from imagenes.models import ImagenUsuario
 from myproject.testing import esperar
 
@@ -58,14 +58,14 @@ def json_response(datos, status=200):
 
 def test_el_cliente_lee_un_veredicto_seguro_y_uno_inseguro(httpserver):
     registro = responder(httpserver, lambda: json_response(SEGURO))
-    veredicto = moderation.moderar(b"jpeg", url=httpserver.url_for("/moderar"), token="secreto")
-    assert veredicto == moderation.Veredicto(seguro=True, confianza=0.97, categorias=[])
+    veredicto = moderacion.moderar(b"jpeg", url=httpserver.url_for("/moderar"), token="secreto")
+    assert veredicto == moderacion.Veredicto(seguro=True, confianza=0.97, categorias=[])
     assert registro.imagenes == [b"jpeg"]
     assert httpserver.log[0][0].headers["Authorization"] == "Bearer secreto"
 
     httpserver.clear()
     responder(httpserver, json_response(INSEGURO))
-    assert moderation.moderar(b"jpeg", url=httpserver.url_for("/moderar")).categorias == ["violencia"]
+    assert moderacion.moderar(b"jpeg", url=httpserver.url_for("/moderar")).categorias == ["violencia"]
 
 
 @pytest.mark.parametrize(
@@ -73,16 +73,16 @@ def test_el_cliente_lee_un_veredicto_seguro_y_uno_inseguro(httpserver):
     [
         (Response("fallo", status=500), requests.HTTPError),
         (Response("{no es json", status=200, content_type="application/json"), requests.RequestException),
-        (json_response({"seguro": "sí", "confianza": 0.9}), moderation.RespuestaInvalida),
-        (json_response({"seguro": True, "confianza": 7}), moderation.RespuestaInvalida),
-        (json_response(["seguro"]), moderation.RespuestaInvalida),
+        (json_response({"seguro": "sí", "confianza": 0.9}), moderacion.RespuestaInvalida),
+        (json_response({"seguro": True, "confianza": 7}), moderacion.RespuestaInvalida),
+        (json_response(["seguro"]), moderacion.RespuestaInvalida),
     ],
     ids=["500", "json-roto", "seguro-no-booleano", "confianza-fuera-de-rango", "no-objeto"],
 )
 def test_el_cliente_convierte_todo_fallo_en_request_exception(httpserver, respuesta, error):
     responder(httpserver, respuesta)
     with pytest.raises(error) as info:
-        moderation.moderar(b"jpeg", url=httpserver.url_for("/moderar"))
+        moderacion.moderar(b"jpeg", url=httpserver.url_for("/moderar"))
     assert isinstance(info.value, requests.RequestException)  # so the task retries it
 
 
@@ -90,7 +90,7 @@ def test_el_cliente_respeta_el_timeout_de_lectura(httpserver):
     responder(httpserver, json_response(SEGURO), demora=3.0)
     inicio = time.monotonic()
     with pytest.raises(requests.Timeout):
-        moderation.moderar(b"jpeg", url=httpserver.url_for("/moderar"), timeout=(1, 0.3))
+        moderacion.moderar(b"jpeg", url=httpserver.url_for("/moderar"), timeout=(1, 0.3))
     # Given up long before the slow service answered (a wide margin for a busy machine).
     assert time.monotonic() - inicio < 2
 
