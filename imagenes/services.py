@@ -84,7 +84,7 @@ def _procesar_original(imagen_id: int, funcion):
         return None, str(error)
 
 
-def generar_versiones(*, imagen_id: int) -> dict:
+def generar_thumbnails(*, imagen_id: int) -> dict:
     """Make and store the thumbnail, medium and large JPEGs of an image."""
     versiones, error = _procesar_original(imagen_id, procesamiento.generar_versiones)
     if error is not None:
@@ -111,7 +111,7 @@ def moderacion_configurada() -> bool:
     return bool(settings.MODERATION_API_URL)
 
 
-def moderar(*, imagen_id: int) -> dict:
+def analizar_contenido(*, imagen_id: int) -> dict:
     """Ask the moderation service about an image and store its verdict.
 
     Raise ``requests.RequestException`` on any failure of the service (the task
@@ -163,7 +163,7 @@ def estado_final(imagen: ImagenUsuario) -> str:
 
 
 @transaction.atomic
-def finalizar(*, imagen_id: int) -> str | None:
+def finalizar_procesamiento(*, imagen_id: int) -> str | None:
     """Move an image out of ``procesando`` to its final state and tell its owner, once.
 
     Return the new state, or None if another run (or the sweep) got there first.
@@ -176,7 +176,7 @@ def finalizar(*, imagen_id: int) -> str | None:
     return _cambiar_estado(imagen, nuevo, error=error, desde=Estado.PROCESANDO)
 
 
-def fallar(*, imagen_id: int, motivo: str) -> str | None:
+def fallo_en_procesamiento(*, imagen_id: int, motivo: str) -> str | None:
     """Fail an image still processing, with ``motivo`` as the reason the user sees."""
     with transaction.atomic():
         imagen = ImagenUsuario.objects.select_for_update().get(pk=imagen_id)
@@ -185,14 +185,15 @@ def fallar(*, imagen_id: int, motivo: str) -> str | None:
         return _cambiar_estado(imagen, Estado.FALLIDA, error=imagen.error or motivo, desde=Estado.PROCESANDO)
 
 
-def fallar_atascadas(*, minutos: int | None = None) -> int:
+def barrer_imagenes_atascadas(*, minutos: int | None = None) -> int:
     """Fail every image stuck in ``procesando`` for longer than ``minutos``; return how many."""
     minutos = settings.IMAGENES_MINUTOS_ATASCADA if minutos is None else minutos
     limite = timezone.now() - timedelta(minutes=minutos)
     ids = list(ImagenUsuario.objects.filter(estado=Estado.PROCESANDO, creada__lt=limite).values_list("pk", flat=True))
+    motivo = "El procesamiento tardó demasiado. Vuelve a subir la imagen."
     hechas = 0
     for imagen_id in ids:
-        if fallar(imagen_id=imagen_id, motivo="El procesamiento tardó demasiado. Vuelve a subir la imagen."):
+        if fallo_en_procesamiento(imagen_id=imagen_id, motivo=motivo):
             hechas += 1
     if hechas:
         logger.warning("Barrido: %s imágenes atascadas marcadas como fallidas", hechas)

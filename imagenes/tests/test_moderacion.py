@@ -109,9 +109,9 @@ def test_sin_servicio_configurado_la_imagen_queda_en_revision(settings, usuaria)
     imagen = services.crear_imagen(
         usuario=usuaria, archivo=SimpleUploadedFile("f.png", g.png_rgba()), descripcion="", formato="PNG"
     )
-    services.generar_versiones(imagen_id=imagen.pk)
-    assert services.moderar(imagen_id=imagen.pk) == {"moderacion": "revision"}
-    assert services.finalizar(imagen_id=imagen.pk) == ImagenUsuario.Estado.REVISION
+    services.generar_thumbnails(imagen_id=imagen.pk)
+    assert services.analizar_contenido(imagen_id=imagen.pk) == {"moderacion": "revision"}
+    assert services.finalizar_procesamiento(imagen_id=imagen.pk) == ImagenUsuario.Estado.REVISION
     imagen.refresh_from_db()
     assert imagen.contenido_seguro is None and "No hay servicio" in imagen.nota_moderacion
 
@@ -121,9 +121,9 @@ def test_seguro_con_poca_confianza_va_a_revision(ajustes_moderacion, httpserver,
     imagen = services.crear_imagen(
         usuario=usuaria, archivo=SimpleUploadedFile("f.jpg", g.jpeg_con_gps()), descripcion="", formato="JPEG"
     )
-    services.generar_versiones(imagen_id=imagen.pk)
-    services.moderar(imagen_id=imagen.pk)
-    assert services.finalizar(imagen_id=imagen.pk) == ImagenUsuario.Estado.REVISION
+    services.generar_thumbnails(imagen_id=imagen.pk)
+    services.analizar_contenido(imagen_id=imagen.pk)
+    assert services.finalizar_procesamiento(imagen_id=imagen.pk) == ImagenUsuario.Estado.REVISION
 
 
 # The task in the real worker: retries, backoff, final state.
