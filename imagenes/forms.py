@@ -4,7 +4,7 @@ from django.template.defaultfilters import filesizeformat
 
 from ventas.models import Producto
 
-from . import procesamiento
+from . import procesamiento, selectors
 
 
 class SubirImagenForm(forms.Form):
@@ -49,4 +49,4 @@ class AsignarProductoForm(forms.Form):
 
     def __init__(self, *args, usuario, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["producto"].queryset = Producto.objects.filter(vendedor=usuario).order_by("nombre")
+        self.fields["producto"].queryset = selectors.productos_para_imagen(usuario)

@@ -23,7 +23,7 @@ from myproject.commit import partial
 from notificaciones.services import notificar
 from ventas.models import Producto
 
-from . import moderacion, procesamiento
+from . import moderacion, procesamiento, selectors
 from .models import VERSIONES, ImagenUsuario
 
 logger = logging.getLogger(__name__)
@@ -252,8 +252,8 @@ def _cambiar_estado(imagen: ImagenUsuario, nuevo: str, *, error: str, desde: str
 @transaction.atomic
 def asignar_a_producto(*, imagen_id: int, producto_id: int, usuario) -> Producto:
     """Make a ready image the photo of one of the user's own products (a public copy of the medium size)."""
-    imagen = ImagenUsuario.objects.get(pk=imagen_id, usuario=usuario)
-    producto = Producto.objects.select_for_update().get(pk=producto_id, vendedor=usuario)
+    imagen = selectors.imagenes_de(usuario).get(pk=imagen_id)
+    producto = selectors.productos_para_imagen(usuario).select_for_update().get(pk=producto_id)
     if not imagen.usable:
         raise ErrorImagen("Solo se puede usar una imagen lista y aprobada.")
     anterior = producto.imagen.name if producto.imagen else ""
@@ -272,7 +272,7 @@ def eliminar_imagen(*, imagen_id: int, usuario) -> None:
     A product that uses it keeps its own copy. A chord still running finds the row gone
     and stops.
     """
-    imagen = ImagenUsuario.objects.get(pk=imagen_id, usuario=usuario)
+    imagen = selectors.imagenes_de(usuario).get(pk=imagen_id)
     nombres = [campo.name for campo in (imagen.archivo_original, *map(imagen.archivo, VERSIONES)) if campo]
     imagen.delete()
     transaction.on_commit(partial(_borrar_archivos, nombres), robust=True)

@@ -4,15 +4,14 @@ import asyncio
 import logging
 import os
 import threading
-from dataclasses import dataclass
 
 from channels.layers import get_channel_layer
 from django.db import transaction
-from django.db.models import Q
 
 from myproject.commit import partial
 
 from .models import Notificacion
+from .selectors import contar_no_leidas
 
 logger = logging.getLogger(__name__)
 
@@ -76,40 +75,6 @@ def _empujar(notificacion: Notificacion) -> None:
     # guessing (another tab may have marked something read meanwhile).
     mensaje = {**notificacion.como_mensaje(), "no_leidas": contar_no_leidas(usuario_id=notificacion.usuario_id)}
     _enviar_al_grupo(notificacion.usuario_id, {"type": "notificacion.enviar", "notificacion": mensaje})
-
-
-@dataclass(frozen=True)
-class Pendientes:
-    mensajes: list[dict]
-    no_leidas: int
-
-
-# A client that was away for long gets at most this many rows replayed; the rest
-# stay in the database, counted in ``no_leidas``.
-MAX_REPLAY = 200
-
-
-def pendientes(*, usuario_id: int, despues_de: int | None = None) -> Pendientes:
-    """Return what a (re)connecting socket must be sent: unread rows and rows newer
-    than the last id it saw, oldest first, each once."""
-    filtro = Q(leida=False)
-    if despues_de is not None:
-        filtro |= Q(pk__gt=max(despues_de, 0))
-    filas = Notificacion.objects.filter(filtro, usuario_id=usuario_id).order_by("-pk")[:MAX_REPLAY]
-    return Pendientes(
-        mensajes=[{**fila.como_mensaje(), "replay": True} for fila in reversed(filas)],
-        no_leidas=contar_no_leidas(usuario_id=usuario_id),
-    )
-
-
-def contar_no_leidas(*, usuario_id: int) -> int:
-    return Notificacion.objects.filter(usuario_id=usuario_id, leida=False).count()
-
-
-def ultima_id(*, usuario_id: int) -> int:
-    """Return the id of the user's newest notification (0 if none): pages rendered now
-    already show everything up to it."""
-    return Notificacion.objects.filter(usuario_id=usuario_id).order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
 def marcar_leida(*, usuario_id: int, notificacion_id: int) -> bool:
