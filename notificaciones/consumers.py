@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from . import selectors, services
+from . import capa, selectors, services
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class NotificacionesConsumer(AsyncWebsocketConsumer):
             return
         self.usuario_id = usuario.pk
         # The group name comes from the authenticated user only, never from the client.
-        self.grupo = services.grupo_usuario(usuario.pk)
+        self.grupo = capa.grupo_usuario(usuario.pk)
         # Join before reading the replay, so nothing committed in between is lost; a
         # row that is both replayed and pushed is sent once (see notificacion_enviar).
         await self.channel_layer.group_add(self.grupo, self.channel_name)
