@@ -2,7 +2,7 @@
 
   (a) seed      what the seed did: open the original and thumbnail() it once per size
                 (three full decodes);
-  (b) ours      imagenes/processing.py: one decode at reduced size (JPEG ``draft``), EXIF
+  (b) ours      imagenes/procesamiento.py: one decode at reduced size (JPEG ``draft``), EXIF
                 orientation applied, sizes cascaded 1080 → 640 → 150;
   (c) vips      ``vipsthumbnail`` (Debian's libvips-tools), one call per size.
 Quality: PSNR of each output against a reference made from the full-resolution decode
@@ -28,7 +28,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from imagenes import processing
+from imagenes import procesamiento
 
 from .common import BASE_DIR, guardar, imprimir_tabla, progreso
 
@@ -69,7 +69,7 @@ def a_la_manera_del_seed(datos: bytes) -> dict[str, bytes]:
 
 
 def a_nuestra_manera(datos: bytes) -> dict[str, bytes]:
-    return processing.generar_versiones(datos)
+    return procesamiento.generar_versiones(datos)
 
 
 def con_vips(datos: bytes) -> dict[str, bytes]:
@@ -126,9 +126,9 @@ def medir(funcion, datos: bytes, repeticiones: int) -> dict:
     }
 
 
-METODOS = {"seed": a_la_manera_del_seed, "processing": a_nuestra_manera, "ninguno": lambda datos: None}
+METODOS = {"seed": a_la_manera_del_seed, "procesamiento": a_nuestra_manera, "ninguno": lambda datos: None}
 # The seed ignored the EXIF orientation; ours and vips apply it.
-ORIENTADA = {"seed": False, "processing": True, "vips": True}
+ORIENTADA = {"seed": False, "procesamiento": True, "vips": True}
 
 
 def pico_propio_mb() -> float:
@@ -170,7 +170,7 @@ def main() -> None:
     datos = foto_generada(args.megapixeles)
     with Image.open(io.BytesIO(datos)) as imagen:
         dimensiones = imagen.size
-    variantes = {"seed": a_la_manera_del_seed, "processing": a_nuestra_manera}
+    variantes = {"seed": a_la_manera_del_seed, "procesamiento": a_nuestra_manera}
     if shutil.which("vipsthumbnail"):
         variantes["vips"] = con_vips
     else:
@@ -186,7 +186,7 @@ def main() -> None:
             if nombre in METODOS:
                 resultados[nombre]["pico_rss_mb"] = pico_rss_mb(nombre, archivo)
 
-    nuestra = resultados["processing"]["mediana_ms"]
+    nuestra = resultados["procesamiento"]["mediana_ms"]
     filas = [
         [
             n,

@@ -4,7 +4,7 @@ from django.template.defaultfilters import filesizeformat
 
 from ventas.models import Producto
 
-from . import processing
+from . import procesamiento, selectors
 
 
 class SubirImagenForm(forms.Form):
@@ -23,7 +23,7 @@ class SubirImagenForm(forms.Form):
             f"JPEG, PNG o WebP; hasta {filesizeformat(settings.IMAGENES_MAX_BYTES)} "
             f"y {settings.IMAGENES_MAX_PIXELS / 1_000_000:g} megapíxeles."
         )
-        self.info: processing.InfoImagen | None = None
+        self.info: procesamiento.InfoImagen | None = None
 
     def clean_archivo(self):
         archivo = self.cleaned_data["archivo"]
@@ -36,8 +36,8 @@ class SubirImagenForm(forms.Form):
                 params={"peso": filesizeformat(archivo.size), "maximo": filesizeformat(settings.IMAGENES_MAX_BYTES)},
             )
         try:
-            self.info = processing.validar(archivo, max_pixeles=settings.IMAGENES_MAX_PIXELS)
-        except processing.ImagenInvalida as error:
+            self.info = procesamiento.validar(archivo, max_pixeles=settings.IMAGENES_MAX_PIXELS)
+        except procesamiento.ImagenInvalida as error:
             raise forms.ValidationError(str(error), code="invalida") from None
         finally:
             archivo.seek(0)
@@ -49,4 +49,4 @@ class AsignarProductoForm(forms.Form):
 
     def __init__(self, *args, usuario, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["producto"].queryset = Producto.objects.filter(vendedor=usuario).order_by("nombre")
+        self.fields["producto"].queryset = selectors.productos_para_imagen(usuario)

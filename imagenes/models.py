@@ -52,9 +52,6 @@ class ImagenUsuario(models.Model):
     def get_absolute_url(self):
         return reverse("imagenes:detalle", args=[self.pk])
 
-    def visible_para(self, usuario) -> bool:
-        return usuario.is_staff or usuario.pk == self.usuario_id
-
     def archivo(self, version: str):
         return getattr(self, f"archivo_{version}")
 

@@ -23,7 +23,7 @@ from myproject.commit import partial
 from notificaciones.services import notificar
 from ventas.models import Producto
 
-from . import moderation, processing
+from . import moderacion, procesamiento, selectors
 from .models import VERSIONES, ImagenUsuario
 
 logger = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def _registrar_error(imagen_id: int, mensaje: str) -> None:
 
 
 def _procesar_original(imagen_id: int, funcion):
-    """Run a pure ``processing`` function on the stored original; return (result, error).
+    """Run a pure ``procesamiento`` function on the stored original; return (result, error).
 
     A file Pillow rejects is recorded as the image's error and returned, not raised, so
     the header task ends normally: no retry loop on a poison file.
@@ -79,14 +79,14 @@ def _procesar_original(imagen_id: int, funcion):
     try:
         with imagen.archivo_original.open("rb") as original:
             return funcion(original, **_ajustes_procesamiento()), None
-    except processing.ImagenInvalida as error:
+    except procesamiento.ImagenInvalida as error:
         _registrar_error(imagen_id, str(error))
         return None, str(error)
 
 
-def generar_versiones(*, imagen_id: int) -> dict:
+def generar_thumbnails(*, imagen_id: int) -> dict:
     """Make and store the thumbnail, medium and large JPEGs of an image."""
-    versiones, error = _procesar_original(imagen_id, processing.generar_versiones)
+    versiones, error = _procesar_original(imagen_id, procesamiento.generar_versiones)
     if error is not None:
         return {"versiones": False, "error": error}
     nombres = {}
@@ -100,7 +100,7 @@ def generar_versiones(*, imagen_id: int) -> dict:
 
 def extraer_metadatos(*, imagen_id: int) -> dict:
     """Read and store what the photo's header says (camera, date, size); never GPS."""
-    metadatos, error = _procesar_original(imagen_id, processing.leer_metadatos)
+    metadatos, error = _procesar_original(imagen_id, procesamiento.leer_metadatos)
     if error is not None:
         return {"metadatos": False, "error": error}
     ImagenUsuario.objects.filter(pk=imagen_id).update(metadatos=metadatos)
@@ -111,7 +111,7 @@ def moderacion_configurada() -> bool:
     return bool(settings.MODERATION_API_URL)
 
 
-def moderar(*, imagen_id: int) -> dict:
+def analizar_contenido(*, imagen_id: int) -> dict:
     """Ask the moderation service about an image and store its verdict.
 
     Raise ``requests.RequestException`` on any failure of the service (the task
@@ -120,10 +120,10 @@ def moderar(*, imagen_id: int) -> dict:
     if not moderacion_configurada():
         retener_para_revision(imagen_id=imagen_id, nota="No hay servicio de moderación configurado.")
         return {"moderacion": "revision"}
-    muestra, error = _procesar_original(imagen_id, processing.version_para_moderar)
+    muestra, error = _procesar_original(imagen_id, procesamiento.version_para_moderar)
     if error is not None:
         return {"moderacion": "sin_imagen"}
-    veredicto = moderation.moderar(
+    veredicto = moderacion.moderar(
         muestra,
         url=settings.MODERATION_API_URL,
         timeout=(settings.MODERATION_CONNECT_TIMEOUT, settings.MODERATION_READ_TIMEOUT),
@@ -163,7 +163,7 @@ def estado_final(imagen: ImagenUsuario) -> str:
 
 
 @transaction.atomic
-def finalizar(*, imagen_id: int) -> str | None:
+def finalizar_procesamiento(*, imagen_id: int) -> str | None:
     """Move an image out of ``procesando`` to its final state and tell its owner, once.
 
     Return the new state, or None if another run (or the sweep) got there first.
@@ -176,7 +176,7 @@ def finalizar(*, imagen_id: int) -> str | None:
     return _cambiar_estado(imagen, nuevo, error=error, desde=Estado.PROCESANDO)
 
 
-def fallar(*, imagen_id: int, motivo: str) -> str | None:
+def fallo_en_procesamiento(*, imagen_id: int, motivo: str) -> str | None:
     """Fail an image still processing, with ``motivo`` as the reason the user sees."""
     with transaction.atomic():
         imagen = ImagenUsuario.objects.select_for_update().get(pk=imagen_id)
@@ -185,14 +185,15 @@ def fallar(*, imagen_id: int, motivo: str) -> str | None:
         return _cambiar_estado(imagen, Estado.FALLIDA, error=imagen.error or motivo, desde=Estado.PROCESANDO)
 
 
-def fallar_atascadas(*, minutos: int | None = None) -> int:
+def barrer_imagenes_atascadas(*, minutos: int | None = None) -> int:
     """Fail every image stuck in ``procesando`` for longer than ``minutos``; return how many."""
     minutos = settings.IMAGENES_MINUTOS_ATASCADA if minutos is None else minutos
     limite = timezone.now() - timedelta(minutes=minutos)
     ids = list(ImagenUsuario.objects.filter(estado=Estado.PROCESANDO, creada__lt=limite).values_list("pk", flat=True))
+    motivo = "El procesamiento tardó demasiado. Vuelve a subir la imagen."
     hechas = 0
     for imagen_id in ids:
-        if fallar(imagen_id=imagen_id, motivo="El procesamiento tardó demasiado. Vuelve a subir la imagen."):
+        if fallo_en_procesamiento(imagen_id=imagen_id, motivo=motivo):
             hechas += 1
     if hechas:
         logger.warning("Barrido: %s imágenes atascadas marcadas como fallidas", hechas)
@@ -251,8 +252,8 @@ def _cambiar_estado(imagen: ImagenUsuario, nuevo: str, *, error: str, desde: str
 @transaction.atomic
 def asignar_a_producto(*, imagen_id: int, producto_id: int, usuario) -> Producto:
     """Make a ready image the photo of one of the user's own products (a public copy of the medium size)."""
-    imagen = ImagenUsuario.objects.get(pk=imagen_id, usuario=usuario)
-    producto = Producto.objects.select_for_update().get(pk=producto_id, vendedor=usuario)
+    imagen = selectors.imagenes_de(usuario).get(pk=imagen_id)
+    producto = selectors.productos_para_imagen(usuario).select_for_update().get(pk=producto_id)
     if not imagen.usable:
         raise ErrorImagen("Solo se puede usar una imagen lista y aprobada.")
     anterior = producto.imagen.name if producto.imagen else ""
@@ -271,7 +272,7 @@ def eliminar_imagen(*, imagen_id: int, usuario) -> None:
     A product that uses it keeps its own copy. A chord still running finds the row gone
     and stops.
     """
-    imagen = ImagenUsuario.objects.get(pk=imagen_id, usuario=usuario)
+    imagen = selectors.imagenes_de(usuario).get(pk=imagen_id)
     nombres = [campo.name for campo in (imagen.archivo_original, *map(imagen.archivo, VERSIONES)) if campo]
     imagen.delete()
     transaction.on_commit(partial(_borrar_archivos, nombres), robust=True)

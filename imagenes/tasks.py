@@ -38,7 +38,7 @@ def procesar_imagen_subida(imagen_id: int) -> str | None:
 @shared_task(name="imagenes.tasks.generar_thumbnails")
 def generar_thumbnails(imagen_id: int) -> dict:
     try:
-        return services.generar_versiones(imagen_id=imagen_id)
+        return services.generar_thumbnails(imagen_id=imagen_id)
     except ImagenUsuario.DoesNotExist:
         return {"versiones": False, "error": "no existe"}
 
@@ -58,7 +58,7 @@ def analizar_contenido(self, imagen_id: int) -> dict:
     When the retries run out the image is held for human review, never published as safe.
     """
     try:
-        return services.moderar(imagen_id=imagen_id)
+        return services.analizar_contenido(imagen_id=imagen_id)
     except ImagenUsuario.DoesNotExist:
         return {"moderacion": "no existe"}
     except requests.RequestException as error:
@@ -79,7 +79,7 @@ def finalizar_procesamiento(resultados: list, imagen_id: int) -> str | None:
     """Decide the image's final state from what the header stored, and tell its owner."""
     logger.info("Imagen %s: resultados del chord %r", imagen_id, resultados)
     try:
-        return services.finalizar(imagen_id=imagen_id)
+        return services.finalizar_procesamiento(imagen_id=imagen_id)
     except ImagenUsuario.DoesNotExist:
         return None
 
@@ -89,7 +89,7 @@ def fallo_en_procesamiento(request, exc, traceback, imagen_id: int) -> str | Non
     """Errback of the chord: a header task crashed, so fail the image with a reason."""
     logger.error("Imagen %s: el procesamiento falló: %r", imagen_id, exc)
     try:
-        return services.fallar(imagen_id=imagen_id, motivo="Ocurrió un error al procesar la imagen.")
+        return services.fallo_en_procesamiento(imagen_id=imagen_id, motivo="Ocurrió un error al procesar la imagen.")
     except ImagenUsuario.DoesNotExist:
         return None
 
@@ -97,4 +97,4 @@ def fallo_en_procesamiento(request, exc, traceback, imagen_id: int) -> str | Non
 @shared_task(name="imagenes.tasks.barrer_imagenes_atascadas")
 def barrer_imagenes_atascadas() -> int:
     """Fail images left in "procesando" too long (a lost message, a crashed chord)."""
-    return services.fallar_atascadas()
+    return services.barrer_imagenes_atascadas()

@@ -8,9 +8,7 @@ from django.template.defaultfilters import filesizeformat
 from django.views import View
 from django.views.decorators.http import require_POST
 
-from ventas.models import Producto
-
-from . import services
+from . import selectors, services
 from .forms import AsignarProductoForm, SubirImagenForm
 from .models import VERSIONES, ImagenUsuario
 
@@ -19,15 +17,16 @@ HOLGURA_MULTIPART = 64 * 1024
 
 
 def _imagen_visible(request, imagen_id: int) -> ImagenUsuario:
-    imagen = get_object_or_404(ImagenUsuario.objects.select_related("usuario"), pk=imagen_id)
-    if not imagen.visible_para(request.user):
-        raise Http404("Esa imagen no existe.")
-    return imagen
+    # Someone else's image and a missing one look the same: no probing for ids.
+    try:
+        return selectors.imagenes_visibles(request.user).get(pk=imagen_id)
+    except ImagenUsuario.DoesNotExist:
+        raise Http404("Esa imagen no existe.") from None
 
 
 @login_required
 def galeria(request):
-    imagenes = ImagenUsuario.objects.filter(usuario=request.user)[:200]
+    imagenes = selectors.imagenes_de(request.user)[:200]
     return render(request, "imagenes/galeria.html", {"imagenes": imagenes})
 
 
@@ -69,7 +68,7 @@ def detalle(request, imagen_id: int):
     imagen = _imagen_visible(request, imagen_id)
     es_duena = imagen.usuario_id == request.user.pk
     asignar = None
-    if es_duena and Producto.objects.filter(vendedor=request.user).exists():
+    if es_duena and selectors.productos_para_imagen(request.user).exists():
         asignar = AsignarProductoForm(usuario=request.user)
     return render(
         request,
@@ -124,7 +123,7 @@ def archivo(request, imagen_id: int, version: str):
 @require_POST
 @login_required
 def asignar_a_producto(request, imagen_id: int):
-    imagen = get_object_or_404(ImagenUsuario, pk=imagen_id, usuario=request.user)
+    imagen = get_object_or_404(selectors.imagenes_de(request.user), pk=imagen_id)
     form = AsignarProductoForm(request.POST, usuario=request.user)
     if not form.is_valid():
         messages.error(request, "Elige uno de tus productos.")

@@ -138,7 +138,7 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "myproject.storage.StaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -288,7 +288,7 @@ MAX_CANTIDAD_POR_COMPRA = 100
 
 # Images
 # ------------------------------------------------------------------------------
-# Uploads are checked before Pillow decodes them (see imagenes/processing.py).
+# Uploads are checked before Pillow decodes them (see imagenes/procesamiento.py).
 IMAGENES_MAX_BYTES = env.int("IMAGENES_MAX_BYTES", default=20 * 1024 * 1024)
 IMAGENES_MAX_PIXELS = env.int("IMAGENES_MAX_PIXELS", default=40_000_000)
 # An image still "procesando" after this many minutes is failed by the sweep task. Longer

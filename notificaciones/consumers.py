@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from . import services
+from . import capa, selectors, services
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ MAX_FRAME = 4096
 # Close code for a socket without a logged-in user (4000-4999 are the application's).
 NO_AUTENTICADO = 4401
 
-pendientes = database_sync_to_async(services.pendientes)
+pendientes = database_sync_to_async(selectors.pendientes)
 marcar_leida = database_sync_to_async(services.marcar_leida)
 
 
@@ -38,7 +38,7 @@ class NotificacionesConsumer(AsyncWebsocketConsumer):
             return
         self.usuario_id = usuario.pk
         # The group name comes from the authenticated user only, never from the client.
-        self.grupo = services.grupo_usuario(usuario.pk)
+        self.grupo = capa.grupo_usuario(usuario.pk)
         # Join before reading the replay, so nothing committed in between is lost; a
         # row that is both replayed and pushed is sent once (see notificacion_enviar).
         await self.channel_layer.group_add(self.grupo, self.channel_name)

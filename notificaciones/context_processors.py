@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from . import services
+from . import selectors
 
 
 def notificaciones(request):
@@ -8,6 +8,6 @@ def notificaciones(request):
     usuario = getattr(request, "user", None)
 
     def no_leidas() -> int:
-        return services.contar_no_leidas(usuario_id=usuario.pk) if usuario and usuario.is_authenticated else 0
+        return selectors.contar_no_leidas(usuario_id=usuario.pk) if usuario and usuario.is_authenticated else 0
 
     return {"notificaciones_no_leidas": SimpleLazyObject(no_leidas)}

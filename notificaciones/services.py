@@ -1,25 +1,16 @@
 """The one way anything in the shop tells a user something."""
 
-import asyncio
 import logging
-import os
-import threading
-from dataclasses import dataclass
 
-from channels.layers import get_channel_layer
 from django.db import transaction
-from django.db.models import Q
 
 from myproject.commit import partial
 
+from . import capa
 from .models import Notificacion
+from .selectors import contar_no_leidas
 
 logger = logging.getLogger(__name__)
-
-
-def grupo_usuario(usuario_id: int) -> str:
-    """Return the channel-layer group every socket of one user joins."""
-    return f"notificaciones_usuario_{usuario_id}"
 
 
 def notificar(*, usuario, tipo: str, titulo: str, mensaje: str = "", datos: dict | None = None) -> Notificacion:
@@ -35,81 +26,11 @@ def notificar(*, usuario, tipo: str, titulo: str, mensaje: str = "", datos: dict
     return notificacion
 
 
-class _EnviadorDeGrupos:
-    """One event loop thread per process to which sync code hands its group_sends.
-
-    ``async_to_sync`` called from a plain thread (a Celery task, a command, a test)
-    builds an event loop per call, and channels_redis a Redis connection per loop:
-    several milliseconds on every notification (bench/alertas.py). A loop that lives
-    as long as the process keeps its connections. Started lazily, and again after a
-    fork (Celery's prefork children do not inherit the thread).
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._pid: int | None = None
-
-    def enviar(self, grupo: str, evento: dict, timeout: float = 5) -> None:
-        layer = get_channel_layer()
-        if layer is not None:
-            asyncio.run_coroutine_threadsafe(layer.group_send(grupo, evento), self._bucle()).result(timeout)
-
-    def _bucle(self) -> asyncio.AbstractEventLoop:
-        with self._lock:
-            if self._loop is None or self._pid != os.getpid():
-                self._loop = asyncio.new_event_loop()
-                self._pid = os.getpid()
-                threading.Thread(target=self._loop.run_forever, name="notificaciones", daemon=True).start()
-            return self._loop
-
-
-_enviador = _EnviadorDeGrupos()
-
-
-def _enviar_al_grupo(usuario_id: int, evento: dict) -> None:
-    _enviador.enviar(grupo_usuario(usuario_id), evento)
-
-
 def _empujar(notificacion: Notificacion) -> None:
     # The count travels with the message, so every tab shows the same badge without
     # guessing (another tab may have marked something read meanwhile).
     mensaje = {**notificacion.como_mensaje(), "no_leidas": contar_no_leidas(usuario_id=notificacion.usuario_id)}
-    _enviar_al_grupo(notificacion.usuario_id, {"type": "notificacion.enviar", "notificacion": mensaje})
-
-
-@dataclass(frozen=True)
-class Pendientes:
-    mensajes: list[dict]
-    no_leidas: int
-
-
-# A client that was away for long gets at most this many rows replayed; the rest
-# stay in the database, counted in ``no_leidas``.
-MAX_REPLAY = 200
-
-
-def pendientes(*, usuario_id: int, despues_de: int | None = None) -> Pendientes:
-    """Return what a (re)connecting socket must be sent: unread rows and rows newer
-    than the last id it saw, oldest first, each once."""
-    filtro = Q(leida=False)
-    if despues_de is not None:
-        filtro |= Q(pk__gt=max(despues_de, 0))
-    filas = Notificacion.objects.filter(filtro, usuario_id=usuario_id).order_by("-pk")[:MAX_REPLAY]
-    return Pendientes(
-        mensajes=[{**fila.como_mensaje(), "replay": True} for fila in reversed(filas)],
-        no_leidas=contar_no_leidas(usuario_id=usuario_id),
-    )
-
-
-def contar_no_leidas(*, usuario_id: int) -> int:
-    return Notificacion.objects.filter(usuario_id=usuario_id, leida=False).count()
-
-
-def ultima_id(*, usuario_id: int) -> int:
-    """Return the id of the user's newest notification (0 if none): pages rendered now
-    already show everything up to it."""
-    return Notificacion.objects.filter(usuario_id=usuario_id).order_by("-pk").values_list("pk", flat=True).first() or 0
+    capa.enviar_al_grupo(notificacion.usuario_id, {"type": "notificacion.enviar", "notificacion": mensaje})
 
 
 def marcar_leida(*, usuario_id: int, notificacion_id: int) -> bool:
@@ -120,5 +41,5 @@ def marcar_leida(*, usuario_id: int, notificacion_id: int) -> bool:
     if not Notificacion.objects.filter(pk=notificacion_id, usuario_id=usuario_id, leida=False).update(leida=True):
         return False
     evento = {"type": "notificacion.leida", "id": notificacion_id, "no_leidas": contar_no_leidas(usuario_id=usuario_id)}
-    transaction.on_commit(partial(_enviar_al_grupo, usuario_id, evento), robust=True)
+    transaction.on_commit(partial(capa.enviar_al_grupo, usuario_id, evento), robust=True)
     return True

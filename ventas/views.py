@@ -5,7 +5,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from notificaciones import services as notificaciones
+from notificaciones import selectors as notificaciones
 
 from . import selectors, services
 from .forms import CambiarCantidadForm, CantidadForm

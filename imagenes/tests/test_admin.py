@@ -19,9 +19,9 @@ def test_el_admin_aprueba_o_rechaza_lo_que_quedo_en_revision(admin_client, usuar
             descripcion="",
             formato="JPEG",
         )
-        services.generar_versiones(imagen_id=imagen.pk)
-        services.moderar(imagen_id=imagen.pk)
-        assert services.finalizar(imagen_id=imagen.pk) == "revision"
+        services.generar_thumbnails(imagen_id=imagen.pk)
+        services.analizar_contenido(imagen_id=imagen.pk)
+        assert services.finalizar_procesamiento(imagen_id=imagen.pk) == "revision"
         imagenes.append(imagen)
 
     url = "/admin/imagenes/imagenusuario/"

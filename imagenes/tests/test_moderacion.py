@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from werkzeug import Request, Response
 
-from imagenes import moderation, services
+from imagenes import moderacion, services
 from imagenes.models import ImagenUsuario
 from myproject.testing import esperar
 
@@ -58,14 +58,14 @@ def json_response(datos, status=200):
 
 def test_el_cliente_lee_un_veredicto_seguro_y_uno_inseguro(httpserver):
     registro = responder(httpserver, lambda: json_response(SEGURO))
-    veredicto = moderation.moderar(b"jpeg", url=httpserver.url_for("/moderar"), token="secreto")
-    assert veredicto == moderation.Veredicto(seguro=True, confianza=0.97, categorias=[])
+    veredicto = moderacion.moderar(b"jpeg", url=httpserver.url_for("/moderar"), token="secreto")
+    assert veredicto == moderacion.Veredicto(seguro=True, confianza=0.97, categorias=[])
     assert registro.imagenes == [b"jpeg"]
     assert httpserver.log[0][0].headers["Authorization"] == "Bearer secreto"
 
     httpserver.clear()
     responder(httpserver, json_response(INSEGURO))
-    assert moderation.moderar(b"jpeg", url=httpserver.url_for("/moderar")).categorias == ["violencia"]
+    assert moderacion.moderar(b"jpeg", url=httpserver.url_for("/moderar")).categorias == ["violencia"]
 
 
 @pytest.mark.parametrize(
@@ -73,16 +73,16 @@ def test_el_cliente_lee_un_veredicto_seguro_y_uno_inseguro(httpserver):
     [
         (Response("fallo", status=500), requests.HTTPError),
         (Response("{no es json", status=200, content_type="application/json"), requests.RequestException),
-        (json_response({"seguro": "sí", "confianza": 0.9}), moderation.RespuestaInvalida),
-        (json_response({"seguro": True, "confianza": 7}), moderation.RespuestaInvalida),
-        (json_response(["seguro"]), moderation.RespuestaInvalida),
+        (json_response({"seguro": "sí", "confianza": 0.9}), moderacion.RespuestaInvalida),
+        (json_response({"seguro": True, "confianza": 7}), moderacion.RespuestaInvalida),
+        (json_response(["seguro"]), moderacion.RespuestaInvalida),
     ],
     ids=["500", "json-roto", "seguro-no-booleano", "confianza-fuera-de-rango", "no-objeto"],
 )
 def test_el_cliente_convierte_todo_fallo_en_request_exception(httpserver, respuesta, error):
     responder(httpserver, respuesta)
     with pytest.raises(error) as info:
-        moderation.moderar(b"jpeg", url=httpserver.url_for("/moderar"))
+        moderacion.moderar(b"jpeg", url=httpserver.url_for("/moderar"))
     assert isinstance(info.value, requests.RequestException)  # so the task retries it
 
 
@@ -90,7 +90,7 @@ def test_el_cliente_respeta_el_timeout_de_lectura(httpserver):
     responder(httpserver, json_response(SEGURO), demora=3.0)
     inicio = time.monotonic()
     with pytest.raises(requests.Timeout):
-        moderation.moderar(b"jpeg", url=httpserver.url_for("/moderar"), timeout=(1, 0.3))
+        moderacion.moderar(b"jpeg", url=httpserver.url_for("/moderar"), timeout=(1, 0.3))
     # Given up long before the slow service answered (a wide margin for a busy machine).
     assert time.monotonic() - inicio < 2
 
@@ -109,9 +109,9 @@ def test_sin_servicio_configurado_la_imagen_queda_en_revision(settings, usuaria)
     imagen = services.crear_imagen(
         usuario=usuaria, archivo=SimpleUploadedFile("f.png", g.png_rgba()), descripcion="", formato="PNG"
     )
-    services.generar_versiones(imagen_id=imagen.pk)
-    assert services.moderar(imagen_id=imagen.pk) == {"moderacion": "revision"}
-    assert services.finalizar(imagen_id=imagen.pk) == ImagenUsuario.Estado.REVISION
+    services.generar_thumbnails(imagen_id=imagen.pk)
+    assert services.analizar_contenido(imagen_id=imagen.pk) == {"moderacion": "revision"}
+    assert services.finalizar_procesamiento(imagen_id=imagen.pk) == ImagenUsuario.Estado.REVISION
     imagen.refresh_from_db()
     assert imagen.contenido_seguro is None and "No hay servicio" in imagen.nota_moderacion
 
@@ -121,9 +121,9 @@ def test_seguro_con_poca_confianza_va_a_revision(ajustes_moderacion, httpserver,
     imagen = services.crear_imagen(
         usuario=usuaria, archivo=SimpleUploadedFile("f.jpg", g.jpeg_con_gps()), descripcion="", formato="JPEG"
     )
-    services.generar_versiones(imagen_id=imagen.pk)
-    services.moderar(imagen_id=imagen.pk)
-    assert services.finalizar(imagen_id=imagen.pk) == ImagenUsuario.Estado.REVISION
+    services.generar_thumbnails(imagen_id=imagen.pk)
+    services.analizar_contenido(imagen_id=imagen.pk)
+    assert services.finalizar_procesamiento(imagen_id=imagen.pk) == ImagenUsuario.Estado.REVISION
 
 
 # The task in the real worker: retries, backoff, final state.

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from imagenes import processing
+from imagenes import procesamiento
 from imagenes.forms import SubirImagenForm
 from imagenes.models import ImagenUsuario
 
@@ -74,7 +74,7 @@ MUTACIONES = _mutaciones()
 
 def test_las_imagenes_de_partida_son_validas():
     for datos in VALIDAS.values():
-        processing.validar(datos)
+        procesamiento.validar(datos)
 
 
 def test_el_formulario_acepta_o_rechaza_con_un_error_claro():
@@ -85,7 +85,7 @@ def test_el_formulario_acepta_o_rechaza_con_un_error_claro():
         form = SubirImagenForm({"descripcion": "x"}, {"archivo": archivo})
         if form.is_valid():
             aceptadas += 1
-            assert form.info is not None and form.info.formato in processing.FORMATOS
+            assert form.info is not None and form.info.formato in procesamiento.FORMATOS
         else:
             rechazadas += 1
             [mensaje] = form.errors["archivo"]
@@ -100,18 +100,18 @@ def test_el_procesado_solo_lanza_imagen_invalida():
     inicio = time.monotonic()
     for formato, datos in MUTACIONES:
         try:
-            processing.validar(datos)
+            procesamiento.validar(datos)
             aceptada = True
-        except processing.ImagenInvalida:
+        except procesamiento.ImagenInvalida:
             aceptada = False
-        for funcion in (processing.leer_metadatos, processing.generar_versiones):
+        for funcion in (procesamiento.leer_metadatos, procesamiento.generar_versiones):
             try:
                 resultado = funcion(datos)
-            except processing.ImagenInvalida as error:
+            except procesamiento.ImagenInvalida as error:
                 assert str(error)
                 assert not aceptada, f"{formato} accepted by the form but {funcion.__name__} failed: {error}"
                 continue
-            if funcion is processing.generar_versiones:
+            if funcion is procesamiento.generar_versiones:
                 for version in resultado.values():
                     assert Image.open(io.BytesIO(version)).format == "JPEG"
     assert time.monotonic() - inicio < 90
@@ -123,9 +123,9 @@ def test_la_vista_no_guarda_nada_al_rechazar(cliente, settings, tmp_path):
     rechazadas = 0
     for formato, datos in MUTACIONES[::10]:  # 30 through the whole view
         try:
-            processing.validar(datos)
+            procesamiento.validar(datos)
             continue  # accepted files are the view tests' business
-        except processing.ImagenInvalida:
+        except procesamiento.ImagenInvalida:
             pass
         archivo = SimpleUploadedFile(f"foto.{formato.lower()}", datos)
         respuesta = cliente.post(reverse("imagenes:subir"), {"archivo": archivo, "descripcion": "x"})
@@ -149,8 +149,8 @@ def test_mutaciones_en_el_worker_fallan_una_vez_sin_reintentos(celery_worker, ht
     rechazadas = []
     for formato, datos in MUTACIONES[5::37]:
         try:
-            processing.validar(datos)
-        except processing.ImagenInvalida:
+            procesamiento.validar(datos)
+        except procesamiento.ImagenInvalida:
             rechazadas.append((formato, datos))
     rechazadas = rechazadas[:4]
     assert len(rechazadas) == 4

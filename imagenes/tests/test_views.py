@@ -100,10 +100,10 @@ def imagen_lista(usuaria) -> ImagenUsuario:
         descripcion="Taza",
         formato="JPEG",
     )
-    services.generar_versiones(imagen_id=imagen.pk)
+    services.generar_thumbnails(imagen_id=imagen.pk)
     services.extraer_metadatos(imagen_id=imagen.pk)
     ImagenUsuario.objects.filter(pk=imagen.pk).update(contenido_seguro=True, confianza_analisis=0.99)
-    assert services.finalizar(imagen_id=imagen.pk) == ImagenUsuario.Estado.LISTA
+    assert services.finalizar_procesamiento(imagen_id=imagen.pk) == ImagenUsuario.Estado.LISTA
     return ImagenUsuario.objects.get(pk=imagen.pk)
 
 

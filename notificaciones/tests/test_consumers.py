@@ -10,7 +10,7 @@ from channels.testing import WebsocketCommunicator
 
 from myproject.asgi import application
 from myproject.testing import cookie_de_sesion
-from notificaciones import services
+from notificaciones import capa, services
 from notificaciones.consumers import MAX_FRAME, NO_AUTENTICADO
 from notificaciones.models import Notificacion
 
@@ -192,7 +192,7 @@ async def test_al_conectar_se_repiten_las_no_leidas_una_vez(vendedor, otro):
     # A push of a row this socket just replayed (committed between joining the group
     # and reading the replay) is not sent twice.
     await get_channel_layer().group_send(
-        services.grupo_usuario(vendedor.pk), {"type": "notificacion.enviar", "notificacion": repetidas[1]}
+        capa.grupo_usuario(vendedor.pk), {"type": "notificacion.enviar", "notificacion": repetidas[1]}
     )
     assert await a.receive_nothing(timeout=0.5)
     tercera = await nueva(vendedor, "tercera")

@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from myproject import devservices, testing
 from myproject.testing import cookie_de_sesion, detener, esperar, iniciar_daphne
-from notificaciones import services
+from notificaciones import selectors, services
 from notificaciones.models import Notificacion
 from notificaciones.tests.test_en_vivo import recibir, socket_de
 from ventas.models import Venta
@@ -259,11 +259,11 @@ async def test_un_cliente_que_no_lee_no_afecta_a_los_demas_y_recupera_lo_perdido
     async with socket_de(puerto, cookie_lento, query=f"?despues_de={ultimo_visto}") as de_nuevo:
         saludo = await recibir(de_nuevo)
         assert saludo["no_leidas"] == INUNDACION + 1
-        repetidas = [await recibir(de_nuevo) for _ in range(services.MAX_REPLAY)]
+        repetidas = [await recibir(de_nuevo) for _ in range(selectors.MAX_REPLAY)]
     ids = await database_sync_to_async(
         lambda: list(Notificacion.objects.filter(usuario=lento_db).order_by("pk").values_list("pk", flat=True))
     )()
-    assert [m["id"] for m in repetidas] == ids[-services.MAX_REPLAY :]
+    assert [m["id"] for m in repetidas] == ids[-selectors.MAX_REPLAY :]
     assert all(m["replay"] for m in repetidas)
     print(f"flood {duracion:.1f}s, other's latency {latencia * 1000:.0f} ms, /health/ {codigo} in {segundos:.2f}s")
     print(f"the slow socket was dropped {caida:.1f}s after the flood began")

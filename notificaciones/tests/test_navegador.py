@@ -241,7 +241,7 @@ def test_el_cliente_reintenta_con_retroceso_y_retoma_donde_quedo(daphne, navegad
     _, puerto = daphne
     pagina = navegador.new_page()
     pagina.goto(f"http://127.0.0.1:{puerto}/accounts/login/")
-    pagina.add_script_tag(url=f"http://127.0.0.1:{puerto}/static/js/notificaciones.js")
+    pagina.add_script_tag(url=f"http://127.0.0.1:{puerto}/static/js/notificaciones.js", type="module")
 
     r = pagina.evaluate(SIMULAR_CLIENTE)
 

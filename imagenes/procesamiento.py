@@ -18,6 +18,8 @@ from __future__ import annotations
 import io
 import struct
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, BinaryIO
 
@@ -37,9 +39,8 @@ ERRORES_PILLOW = (
     EOFError,
     struct.error,
     IndexError,
-    Image.DecompressionBombError,
-    Image.DecompressionBombWarning,
 )
+BOMBAS = (Image.DecompressionBombError, Image.DecompressionBombWarning)
 
 Fuente = bytes | str | BinaryIO | IO[bytes]
 
@@ -71,15 +72,11 @@ def _como_archivo(fuente: Fuente) -> BinaryIO:
 
 
 def _abrir(fuente: Fuente, max_pixeles: int) -> ImageFile.ImageFile:
-    """Open by content (JPEG/PNG/WebP only) and check the pixel count before any decode."""
-    try:
-        imagen = Image.open(_como_archivo(fuente), formats=list(FORMATOS))
-    except Image.UnidentifiedImageError:
-        raise ImagenInvalida("El archivo no es una imagen JPEG, PNG o WebP.") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImagenInvalida(_mensaje_pixeles(max_pixeles)) from None
-    except ERRORES_PILLOW:
-        raise ImagenInvalida("El archivo de imagen está dañado o incompleto.") from None
+    """Open by content (JPEG/PNG/WebP only) and check the pixel count before any decode.
+
+    Call it inside ``_errores_de_pillow``, which turns what Pillow raises into ``ImagenInvalida``.
+    """
+    imagen = Image.open(_como_archivo(fuente), formats=list(FORMATOS))
     ancho, alto = imagen.size
     if ancho <= 0 or alto <= 0:
         raise ImagenInvalida("La imagen no tiene dimensiones válidas.")
@@ -93,17 +90,28 @@ def _mensaje_pixeles(max_pixeles: int, ancho: int | None = None, alto: int | Non
     return f"La imagen tiene demasiados píxeles{tam}; el máximo es {max_pixeles / 1_000_000:g} megapíxeles."
 
 
-class _BombasComoErrores(warnings.catch_warnings):
-    """Turn Pillow's DecompressionBombWarning into an exception inside the block.
+@contextmanager
+def _errores_de_pillow(max_pixeles: int) -> Iterator[None]:
+    """Turn whatever a broken or hostile file makes Pillow raise in the block into ``ImagenInvalida``.
 
-    (Warning filters are process-wide; if two threads race here one may only warn, but
-    our own pixel limit, checked first, is below Pillow's warning threshold anyway.)
+    Pillow's DecompressionBombWarning is an error inside the block. (Warning filters are
+    process-wide; if two threads race here one may only warn, but our own pixel limit,
+    checked first, is below Pillow's warning threshold anyway.)
     """
-
-    def __enter__(self):
-        resultado = super().__enter__()
+    with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
-        return resultado
+        try:
+            yield
+        except ImagenInvalida:
+            raise  # ours, and a ValueError: not to be mistaken for Pillow's below
+        except Image.UnidentifiedImageError:
+            raise ImagenInvalida("El archivo no es una imagen JPEG, PNG o WebP.") from None
+        except BOMBAS:
+            raise ImagenInvalida(_mensaje_pixeles(max_pixeles)) from None
+        except ERRORES_PILLOW:
+            raise ImagenInvalida("El archivo de imagen está dañado o incompleto.") from None
+        except MemoryError:
+            raise ImagenInvalida("La imagen es demasiado grande para procesarla.") from None
 
 
 def validar(fuente: Fuente, *, max_pixeles: int = MAX_PIXELES) -> InfoImagen:
@@ -114,24 +122,15 @@ def validar(fuente: Fuente, *, max_pixeles: int = MAX_PIXELES) -> InfoImagen:
     structure and a full decode (at 1/8 scale for JPEG, which still reads every byte
     of the compressed data) catches truncation.
     """
-    with _BombasComoErrores():
+    with _errores_de_pillow(max_pixeles):
         imagen = _abrir(fuente, max_pixeles)
         info = InfoImagen(_formato(imagen), imagen.size[0], imagen.size[1], imagen.mode)
-        try:
-            imagen.verify()
-            # verify() leaves the image unusable: open again for the decode.
-            imagen = _abrir(fuente, max_pixeles)
-            if _formato(imagen) == "JPEG":
-                imagen.draft(None, (max(1, imagen.size[0] // 8), max(1, imagen.size[1] // 8)))
-            imagen.load()
-        except ImagenInvalida:
-            raise
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise ImagenInvalida(_mensaje_pixeles(max_pixeles)) from None
-        except ERRORES_PILLOW:
-            raise ImagenInvalida("El archivo de imagen está dañado o incompleto.") from None
-        except MemoryError:
-            raise ImagenInvalida("La imagen es demasiado grande para procesarla.") from None
+        imagen.verify()
+        # verify() leaves the image unusable: open again for the decode.
+        imagen = _abrir(fuente, max_pixeles)
+        if _formato(imagen) == "JPEG":
+            imagen.draft(None, (max(1, imagen.size[0] // 8), max(1, imagen.size[1] // 8)))
+        imagen.load()
     return info
 
 
@@ -179,22 +178,15 @@ def _espacio_icc(icc: bytes) -> str:
 
 def decodificar(fuente: Fuente, *, lado: int, max_pixeles: int = MAX_PIXELES) -> tuple[Image.Image, bytes | None]:
     """Decode once, as small as ``lado`` allows, upright and in RGB or L; return it and its ICC profile."""
-    with _BombasComoErrores():
+    with _errores_de_pillow(max_pixeles):
         imagen = _abrir(fuente, max_pixeles)
-        try:
-            if _formato(imagen) == "JPEG":
-                # DCT-domain scaling: a 12 MP photo wanted at 1080 decodes at 1/2 or 1/4.
-                imagen.draft(None, tamano_ajustado(*imagen.size, lado))
-            icc = imagen.info.get("icc_profile") or None
-            imagen.load()
-            erguida = ImageOps.exif_transpose(imagen)
-            salida, icc = _a_rgb_o_gris(erguida, icc)
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise ImagenInvalida(_mensaje_pixeles(max_pixeles)) from None
-        except ERRORES_PILLOW:
-            raise ImagenInvalida("El archivo de imagen está dañado o incompleto.") from None
-        except MemoryError:
-            raise ImagenInvalida("La imagen es demasiado grande para procesarla.") from None
+        if _formato(imagen) == "JPEG":
+            # DCT-domain scaling: a 12 MP photo wanted at 1080 decodes at 1/2 or 1/4.
+            imagen.draft(None, tamano_ajustado(*imagen.size, lado))
+        icc = imagen.info.get("icc_profile") or None
+        imagen.load()
+        erguida = ImageOps.exif_transpose(imagen)
+        salida, icc = _a_rgb_o_gris(erguida, icc)
     if icc and _espacio_icc(icc) != ("GRAY" if salida.mode == "L" else "RGB"):
         icc = None
     salida.info = {}  # nothing of the original's metadata travels on
@@ -267,30 +259,27 @@ def leer_metadatos(fuente: Fuente, *, max_pixeles: int = MAX_PIXELES) -> dict:
 
     ``ancho``/``alto`` are as the photo is shown, after its EXIF orientation.
     """
-    with _BombasComoErrores():
+    with _errores_de_pillow(max_pixeles):
         imagen = _abrir(fuente, max_pixeles)
-        try:
-            exif = imagen.getexif()
-            orientacion = exif.get(ExifTags.Base.Orientation)
-            ancho, alto = imagen.size
-            if orientacion in _GIRO:
-                ancho, alto = alto, ancho
-            datos: dict = {
-                "formato": _formato(imagen),
-                "modo": imagen.mode,
-                "ancho": ancho,
-                "alto": alto,
-                "megapixeles": round(ancho * alto / 1_000_000, 1),
-                "perfil_color": bool(imagen.info.get("icc_profile")),
-            }
-            if orientacion:
-                datos["orientacion_exif"] = int(orientacion)
-            _copiar(exif, _ETIQUETAS_BASE, datos)
-            _copiar(exif.get_ifd(ExifTags.IFD.Exif), _ETIQUETAS_EXIF, datos)
-            if "fecha_toma" not in datos and (fecha := _texto(exif.get(ExifTags.Base.DateTime))):
-                datos["fecha_toma"] = fecha
-        except ERRORES_PILLOW:
-            raise ImagenInvalida("El archivo de imagen está dañado o incompleto.") from None
+        exif = imagen.getexif()
+        orientacion = exif.get(ExifTags.Base.Orientation)
+        ancho, alto = imagen.size
+        if orientacion in _GIRO:
+            ancho, alto = alto, ancho
+        datos: dict = {
+            "formato": _formato(imagen),
+            "modo": imagen.mode,
+            "ancho": ancho,
+            "alto": alto,
+            "megapixeles": round(ancho * alto / 1_000_000, 1),
+            "perfil_color": bool(imagen.info.get("icc_profile")),
+        }
+        if orientacion:
+            datos["orientacion_exif"] = int(orientacion)
+        _copiar(exif, _ETIQUETAS_BASE, datos)
+        _copiar(exif.get_ifd(ExifTags.IFD.Exif), _ETIQUETAS_EXIF, datos)
+        if "fecha_toma" not in datos and (fecha := _texto(exif.get(ExifTags.Base.DateTime))):
+            datos["fecha_toma"] = fecha
     return datos
 
 

@@ -1,11 +1,11 @@
-"""imagenes/processing.py on real images the tests make with Pillow (no Django, no DB)."""
+"""imagenes/procesamiento.py on real images the tests make with Pillow (no Django, no DB)."""
 
 import io
 
 import pytest
 from PIL import ExifTags, Image
 
-from imagenes import processing
+from imagenes import procesamiento
 
 from . import generadores as g
 
@@ -35,13 +35,13 @@ def sin_exif(imagen: Image.Image) -> bool:
     ids=["rgb-gps", "rgba-png", "palette", "cmyk", "16-bit", "webp", "tall", "tiny"],
 )
 def test_versiones_caben_en_su_lado_sin_exif_y_en_jpeg(datos, original):
-    versiones = processing.generar_versiones(datos)
+    versiones = procesamiento.generar_versiones(datos)
 
     assert list(versiones) == ["large", "medium", "thumbnail"]
-    for nombre, lado in processing.TAMANOS.items():
+    for nombre, lado in procesamiento.TAMANOS.items():
         imagen = abrir(versiones[nombre])
         assert imagen.format == "JPEG" and imagen.mode in ("RGB", "L")
-        esperado = processing.tamano_ajustado(*original, lado)
+        esperado = procesamiento.tamano_ajustado(*original, lado)
         assert max(imagen.size) <= lado
         assert abs(imagen.size[0] - esperado[0]) <= 1 and abs(imagen.size[1] - esperado[1]) <= 1
         assert sin_exif(imagen)
@@ -49,7 +49,7 @@ def test_versiones_caben_en_su_lado_sin_exif_y_en_jpeg(datos, original):
 
 
 def test_ningun_gps_ni_exif_pero_si_el_perfil_de_color():
-    versiones = processing.generar_versiones(g.jpeg_con_gps())
+    versiones = procesamiento.generar_versiones(g.jpeg_con_gps())
     for datos in versiones.values():
         imagen = abrir(datos)
         assert sin_exif(imagen)
@@ -60,10 +60,10 @@ def test_los_16_bits_no_salen_blancos_y_la_transparencia_va_sobre_blanco():
     datos = g.png_16_bits()
     fuente = abrir(datos)
     assert fuente.mode == "I;16" and fuente.getpixel((10, 10)) > 10_000
-    gris = abrir(processing.generar_versiones(datos)["large"])
+    gris = abrir(procesamiento.generar_versiones(datos)["large"])
     assert abs(gris.getpixel((10, 10)) - fuente.getpixel((10, 10)) // 256) <= 3  # scaled, not clipped to 255
     assert gris.getpixel((600, 400)) <= 3
-    rgba = abrir(processing.generar_versiones(g.png_rgba())["large"]).convert("RGB")
+    rgba = abrir(procesamiento.generar_versiones(g.png_rgba())["large"]).convert("RGB")
     r, gg, b = rgba.getpixel((700, 500))  # half-transparent blue on white
     assert b > 240 and r > 110 and gg > 110
 
@@ -81,8 +81,8 @@ def _color(imagen: Image.Image, x: float, y: float) -> str:
 def test_la_orientacion_exif_se_aplica(orientacion, rojo_en):
     datos = g.jpeg_con_gps(1600, 1200, orientacion=orientacion)
     girada = orientacion in (6, 8)
-    versiones = processing.generar_versiones(datos)
-    for nombre, lado in processing.TAMANOS.items():
+    versiones = procesamiento.generar_versiones(datos)
+    for nombre, lado in procesamiento.TAMANOS.items():
         imagen = abrir(versiones[nombre])
         assert (imagen.height > imagen.width) == girada
         assert max(imagen.size) == lado
@@ -92,7 +92,7 @@ def test_la_orientacion_exif_se_aplica(orientacion, rojo_en):
 
 
 def test_metadatos_utiles_y_nunca_gps():
-    metadatos = processing.leer_metadatos(g.jpeg_con_gps(1600, 1200, orientacion=6))
+    metadatos = procesamiento.leer_metadatos(g.jpeg_con_gps(1600, 1200, orientacion=6))
 
     assert metadatos["camara_marca"] == "Canon" and metadatos["camara_modelo"] == "EOS 80D"
     assert metadatos["fecha_toma"] == "2026:04:30 18:45:12"
@@ -100,14 +100,14 @@ def test_metadatos_utiles_y_nunca_gps():
     assert metadatos["formato"] == "JPEG"
     texto = repr(metadatos).lower()
     assert "gps" not in texto and "19.0" not in texto and "99.0" not in texto
-    assert processing.leer_metadatos(g.png_rgba())["formato"] == "PNG"
+    assert procesamiento.leer_metadatos(g.png_rgba())["formato"] == "PNG"
 
 
 def test_el_jpeg_se_decodifica_reducido_con_draft():
     grande = g.guardar(g.foto(4000, 3000), "JPEG", quality=85)
-    base, _icc = processing.decodificar(grande, lado=1080)
+    base, _icc = procesamiento.decodificar(grande, lado=1080)
     assert base.size == (2000, 1500)  # 1/2 scale DCT decode, still >= 1080 for the cascade
-    assert abrir(processing.generar_versiones(grande)["large"]).size == (1080, 810)
+    assert abrir(procesamiento.generar_versiones(grande)["large"]).size == (1080, 810)
 
 
 @pytest.mark.parametrize(
@@ -126,31 +126,31 @@ def test_el_jpeg_se_decodifica_reducido_con_draft():
     ids=["vacio", "html", "pdf", "psd", "png+html", "gif", "bmp", "truncado", "bomba"],
 )
 def test_validar_rechaza_lo_que_no_es_una_imagen_entera(datos, mensaje):
-    with pytest.raises(processing.ImagenInvalida, match=mensaje):
-        processing.validar(datos, max_pixeles=40_000_000)
+    with pytest.raises(procesamiento.ImagenInvalida, match=mensaje):
+        procesamiento.validar(datos, max_pixeles=40_000_000)
 
 
 def test_validar_acepta_y_describe():
-    info = processing.validar(g.webp())
+    info = procesamiento.validar(g.webp())
     assert (info.formato, info.ancho, info.alto) == ("WEBP", 900, 600)
 
 
 def test_los_avisos_de_bomba_de_pillow_son_errores(monkeypatch):
     # Above Pillow's own MAX_IMAGE_PIXELS it only warns; we make that an error.
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1_000_000)
-    with pytest.raises(processing.ImagenInvalida, match="demasiados píxeles"):
-        processing.validar(g.guardar(g.foto(1200, 1000), "PNG"), max_pixeles=10**9)
+    with pytest.raises(procesamiento.ImagenInvalida, match="demasiados píxeles"):
+        procesamiento.validar(g.guardar(g.foto(1200, 1000), "PNG"), max_pixeles=10**9)
 
 
 def test_un_archivo_venenoso_no_llega_a_las_versiones():
     for malo in (g.jpeg_truncado(), g.png_y_html(), g.bomba_png()):
-        with pytest.raises(processing.ImagenInvalida):
-            processing.generar_versiones(malo)
+        with pytest.raises(procesamiento.ImagenInvalida):
+            procesamiento.generar_versiones(malo)
 
 
 def test_un_jpeg_multiimagen_de_telefono_cuenta_como_jpeg():
     salida = io.BytesIO()
     g.foto(800, 600).save(salida, "MPO", save_all=True, append_images=[g.foto(800, 600)])
-    assert processing.validar(salida.getvalue()).formato == "JPEG"
-    assert processing.leer_metadatos(salida.getvalue())["formato"] == "JPEG"
-    assert abrir(processing.generar_versiones(salida.getvalue())["medium"]).size == (640, 480)
+    assert procesamiento.validar(salida.getvalue()).formato == "JPEG"
+    assert procesamiento.leer_metadatos(salida.getvalue())["formato"] == "JPEG"
+    assert abrir(procesamiento.generar_versiones(salida.getvalue())["medium"]).size == (640, 480)
