@@ -24,6 +24,7 @@ import logging
 import os
 import re
 import shlex
+import socket
 import sys
 import time
 import zlib
@@ -242,6 +243,23 @@ def write_config(names: list[str], knobs: dict[str, str], run_dir: Path, procfil
     return config
 
 
+def busy_address(names: list[str], knobs: dict[str, str]) -> str | None:
+    """Return the first listening address of ``names`` that something else already holds."""
+    wanted = {"web": ("WEB_BIND", "WEB_PORT"), "flower": ("FLOWER_ADDRESS", "FLOWER_PORT")}
+    for name, (host, port) in wanted.items():
+        if name not in names:
+            continue
+        address = (knobs[host], int(knobs[port]))
+        with socket.socket(socket.AF_INET6 if ":" in address[0] else socket.AF_INET) as probe:
+            # As circus binds: a socket left in TIME_WAIT by the last run is not "busy".
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                return f"{address[0]}:{address[1]} ({host}/{port}): {exc.strerror}"
+    return None
+
+
 def running_pid(run_dir: Path) -> int | None:
     """Return the pid of a circusd still running from ``run_dir``, if any."""
     try:
@@ -281,6 +299,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"make run: {exc}", file=sys.stderr)
         return 2
+    # circusd would log this and exit 0; say it plainly and fail.
+    if busy := busy_address(args.names, knobs):
+        print(f"make run: cannot listen on {busy}; stop what uses it or pick another port.", file=sys.stderr)
+        return 1
     print(banner(args.names, knobs), flush=True)
 
     from circus import circusd

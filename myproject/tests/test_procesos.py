@@ -2,11 +2,12 @@
 ``test_procesos_fallos.py`` runs it)."""
 
 import re
+import socket
 from pathlib import Path
 
 import pytest
 
-from myproject import procesos
+from myproject import devservices, procesos
 from myproject.testing import BASE_DIR
 
 CARPETA = Path("/tmp/circus-prueba")
@@ -77,3 +78,15 @@ def test_la_salida_se_escribe_por_lineas_enteras_con_nombre_y_pid(capsys):
 def test_la_espera_entre_arranques_crece_y_tiene_tope():
     esperas = [procesos.restart_delay(seguidas) for seguidas in range(9)]
     assert esperas == [0, 1, 2, 4, 8, 16, procesos.MAX_DELAY, procesos.MAX_DELAY, procesos.MAX_DELAY]
+
+
+def test_un_puerto_ocupado_se_dice_antes_de_arrancar():
+    with socket.socket() as ocupado:
+        ocupado.bind(("127.0.0.1", 0))
+        ocupado.listen()
+        puerto = str(ocupado.getsockname()[1])
+        web = procesos.settings({"WEB_PORT": puerto})
+        assert procesos.busy_address(["web", "worker"], web).startswith(f"127.0.0.1:{puerto} (WEB_BIND/WEB_PORT)")
+        assert procesos.busy_address(["worker", "flower"], web) is None
+        flower = procesos.settings({"FLOWER_PORT": puerto, "WEB_PORT": str(devservices.free_port())})
+        assert "FLOWER_ADDRESS/FLOWER_PORT" in procesos.busy_address(["web", "flower"], flower)
