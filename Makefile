@@ -18,7 +18,7 @@ endif
 help: ## List the targets
 	@echo "Mi Tienda — make targets:"
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
-	@echo "Variables: PYTHON=$(PYTHON)  WORKERS=all|split  PYTEST_ARGS=...  REDIS_URL=..."
+	@echo "Variables: PYTHON=$(PYTHON)  WORKERS=all|split  WEB_PROCESSES=N  WEB_BIND=... WEB_PORT=...  FLOWER_PORT=...  PYTEST_ARGS=...  REDIS_URL=..."
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -39,17 +39,11 @@ setup: install services ## Install, start services, migrate, load demo data, col
 	$(PY) manage.py seed_demo
 	$(PY) manage.py collectstatic --noinput -v0
 
-run: setup ## Run web, Celery worker(s), beat and Flower (WORKERS=split for one worker per queue group)
+run: setup ## Run web ×WEB_PROCESSES, Celery worker(s), beat and Flower under circus (WORKERS=split: one worker per queue group)
 	@if [ -z "$${FLOWER_BASIC_AUTH:-}" ] && [ ! -s var/flower_basic_auth ]; then \
 		(umask 077; $(PY) -c 'import secrets; print("ops:" + secrets.token_hex(8))' > var/flower_basic_auth); \
 	fi
-	@auth="$${FLOWER_BASIC_AUTH:-$$(cat var/flower_basic_auth)}"; \
-	echo ""; \
-	echo "  Shop:    http://127.0.0.1:8000   (users vendedor / comprador / admin, password $${DEMO_PASSWORD:-demo12345})"; \
-	echo "  Flower:  http://127.0.0.1:5555   (basic auth $$auth)"; \
-	echo "  Processes: $(PROCESSES)   — Ctrl-C stops them all"; \
-	echo ""; \
-	FLOWER_BASIC_AUTH="$$auth" exec $(VENV)/bin/honcho start -f Procfile $(PROCESSES)
+	@FLOWER_BASIC_AUTH="$${FLOWER_BASIC_AUTH:-$$(cat var/flower_basic_auth)}" exec $(PY) -m myproject.procesos $(PROCESSES)
 
 test: install ## Run the test suite (PYTEST_ARGS=... to pass options; DATABASE_URL for PostgreSQL)
 	mkdir -p var
