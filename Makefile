@@ -43,7 +43,7 @@ run: setup ## Run web ×WEB_PROCESSES, Celery worker(s), beat and Flower under c
 	@if [ -z "$${FLOWER_BASIC_AUTH:-}" ] && [ ! -s var/flower_basic_auth ]; then \
 		(umask 077; $(PY) -c 'import secrets; print("ops:" + secrets.token_hex(8))' > var/flower_basic_auth); \
 	fi
-	@FLOWER_BASIC_AUTH="$${FLOWER_BASIC_AUTH:-$$(cat var/flower_basic_auth)}" exec $(PY) -m myproject.procesos $(PROCESSES)
+	@FLOWER_BASIC_AUTH="$${FLOWER_BASIC_AUTH:-$$(cat var/flower_basic_auth)}" exec $(PY) -m myproject.runner $(PROCESSES)
 
 test: install ## Run the test suite (PYTEST_ARGS=... to pass options; DATABASE_URL for PostgreSQL)
 	mkdir -p var

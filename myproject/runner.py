@@ -1,6 +1,6 @@
 """Run the Procfile's processes under circus for ``make run``, starting again any that exits.
 
-``python -m myproject.procesos web worker beat flower`` writes ``var/circus/circus.ini``
+``python -m myproject.runner web worker beat flower`` writes ``var/circus/circus.ini``
 from the Procfile and runs circusd on it in the foreground; Ctrl-C stops every process.
 The Procfile stays the one list of processes: each entry becomes a circus watcher, and
 the entry that names ``$(circus.sockets.web)`` gets the listening socket, which circus
@@ -98,7 +98,7 @@ def circus_ini(names: list[str], knobs: dict[str, str], run_dir: Path, procfile:
         raise ValueError(f"unknown Procfile entries {unknown}; the Procfile has {list(entries)}")
     width = label_width(names)
     lines = [
-        "# Written by myproject/procesos.py from the Procfile at every `make run`; edit the Procfile.",
+        "# Written by myproject/runner.py from the Procfile at every `make run`; edit the Procfile.",
         "[circus]",
         # Sockets in a private folder: circus's TCP default would take Flower's port 5555,
         # and anyone on the machine could send it commands.
@@ -125,11 +125,11 @@ def circus_ini(names: list[str], knobs: dict[str, str], run_dir: Path, procfile:
             f"working_dir = {BASE_DIR}",
             "copy_env = True",
             f"graceful_timeout = {GRACEFUL_TIMEOUT}",
-            "hooks.after_spawn = myproject.procesos.announce_start",
-            "hooks.after_reap = myproject.procesos.announce_exit",
+            "hooks.after_spawn = myproject.runner.announce_start",
+            "hooks.after_reap = myproject.runner.announce_exit",
         ]
         for stream in ("stdout", "stderr"):
-            lines += [f"{stream}_stream.class = myproject.procesos.PrefixedOutput", f"{stream}_stream.prefix = {name}"]
+            lines += [f"{stream}_stream.class = myproject.runner.PrefixedOutput", f"{stream}_stream.prefix = {name}"]
             lines.append(f"{stream}_stream.width = {width}")
         if SOCKET in command:
             lines += ["use_sockets = True", f"numprocesses = {knobs['WEB_PROCESSES']}"]
@@ -222,7 +222,7 @@ def logging_config(width: int) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"stop_conflicts": {"()": "myproject.procesos.QuietStopConflicts"}},
+        "filters": {"stop_conflicts": {"()": "myproject.runner.QuietStopConflicts"}},
         "formatters": {
             "line": {"format": f"%(asctime)s {'circus'.ljust(width)} %(process)7d | %(message)s", "datefmt": "%H:%M:%S"}
         },
@@ -286,7 +286,7 @@ def banner(names: list[str], knobs: dict[str, str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Write the circus configuration for the named Procfile entries and run circusd on it."""
-    parser = argparse.ArgumentParser(prog="python -m myproject.procesos", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m myproject.runner", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="+", metavar="NAME", help="Procfile entries to run")
     parser.add_argument("--dir", type=Path, default=RUN_DIR, help="where the config, pidfile and control sockets go")
     args = parser.parse_args(argv)

@@ -1,6 +1,6 @@
 """`make run`'s process runner: circus on the Procfile, restarting whatever exits.
 
-Each test runs ``python -m myproject.procesos web worker beat flower`` — the command the
+Each test runs ``python -m myproject.runner web worker beat flower`` — the command the
 Makefile runs, so the same generated circus configuration — against the test database,
 a Redis database of its own on the harness's private server and free ports, then breaks
 something: Redis restarted empty, a web process or the worker SIGKILLed, Ctrl-C.
@@ -24,7 +24,7 @@ import pytest
 import redis
 from circus.client import CircusClient
 
-from myproject import devservices, procesos
+from myproject import devservices, runner
 from myproject.testing import BASE_DIR, LOG_DIR, app_de_celery, entorno_de_proceso, esperar, ping
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True), pytest.mark.timeout(600)]
@@ -55,7 +55,7 @@ class Pila:
         self.url = f"http://127.0.0.1:{self.puerto_web}/"
         self.broker = broker
         self.control = self.app()
-        comando = [sys.executable, "-m", "myproject.procesos", "--dir", str(carpeta), *PROCESOS]
+        comando = [sys.executable, "-m", "myproject.runner", "--dir", str(carpeta), *PROCESOS]
         entorno = entorno_de_proceso(
             REDIS_URL=broker,
             CELERY_BROKER_URL=broker,
@@ -228,7 +228,7 @@ def test_un_proceso_que_cae_en_bucle_espera_cada_vez_mas(tmp_path):
     procfile = tmp_path / "Procfile"
     procfile.write_text("falla: /bin/sh -c 'echo arranco; exit 3'\n")
     carpeta = Path(tempfile.mkdtemp(prefix="circus-"))
-    config = procesos.write_config(["falla"], procesos.settings({}), carpeta, procfile)
+    config = runner.write_config(["falla"], runner.settings({}), carpeta, procfile)
     log = LOG_DIR / "procesos-bucle.log"
     with log.open("wb") as salida:
         circusd = subprocess.Popen(

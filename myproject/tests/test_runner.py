@@ -1,5 +1,5 @@
 """The circus configuration `make run` writes from the Procfile (no processes started here;
-``test_procesos_fallos.py`` runs it)."""
+``test_runner_fallos.py`` runs it)."""
 
 import re
 import socket
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from myproject import devservices, procesos
+from myproject import devservices, runner
 from myproject.testing import BASE_DIR
 
 CARPETA = Path("/tmp/circus-prueba")
@@ -22,16 +22,16 @@ def test_cada_lista_del_makefile_sale_del_procfile_con_un_solo_beat():
     listas = _listas_del_makefile()
     assert len(listas) == 2  # WORKERS=all and WORKERS=split
     for nombres in listas:
-        ini = procesos.circus_ini(nombres, procesos.settings({}), CARPETA)
+        ini = runner.circus_ini(nombres, runner.settings({}), CARPETA)
         assert re.findall(r"^\[watcher:(\w+)\]$", ini, re.M) == nombres
         assert nombres.count("beat") == 1 and ini.count(" beat -l info") == 1
         assert nombres[0] == "web" and "flower" in nombres
 
 
 def test_la_web_comparte_un_socket_en_localhost_entre_web_processes():
-    ini = procesos.circus_ini(["web", "flower"], procesos.settings({"WEB_PROCESSES": "3"}), CARPETA)
+    ini = runner.circus_ini(["web", "flower"], runner.settings({"WEB_PROCESSES": "3"}), CARPETA)
     web = ini.split("[watcher:web]")[1].split("\n\n")[0]
-    launcher = procesos.LAUNCHER
+    launcher = runner.LAUNCHER
     assert f"cmd = {launcher} .venv/bin/daphne --fd $(circus.sockets.web) myproject.asgi:application" in web
     assert "use_sockets = True" in web and "numprocesses = 3" in web
     assert "[socket:web]\nhost = 127.0.0.1\nport = 8000\n" in ini
@@ -39,28 +39,28 @@ def test_la_web_comparte_un_socket_en_localhost_entre_web_processes():
     assert "0.0.0.0" not in ini
     # The control sockets stay in the private folder, off TCP (circus's default takes port 5555).
     assert f"endpoint = ipc://{CARPETA}/control.sock" in ini and "tcp://" not in ini
-    otro = procesos.circus_ini(["web"], procesos.settings({"WEB_BIND": "0.0.0.0", "WEB_PORT": "9000"}), CARPETA)
+    otro = runner.circus_ini(["web"], runner.settings({"WEB_BIND": "0.0.0.0", "WEB_PORT": "9000"}), CARPETA)
     assert "[socket:web]\nhost = 0.0.0.0\nport = 9000\n" in otro
 
 
 def test_web_processes_por_omision_es_el_numero_de_nucleos():
-    assert procesos.settings({})["WEB_PROCESSES"] == str(procesos.default_web_processes()) != "0"
+    assert runner.settings({})["WEB_PROCESSES"] == str(runner.default_web_processes()) != "0"
 
 
 @pytest.mark.parametrize("variable", ["WEB_PROCESSES", "WEB_PORT", "FLOWER_PORT"])
 @pytest.mark.parametrize("valor", ["0", "-1", "dos"])
 def test_un_numero_invalido_se_rechaza_con_su_nombre(variable, valor):
     with pytest.raises(ValueError, match=variable):
-        procesos.settings({variable: valor})
+        runner.settings({variable: valor})
 
 
 def test_un_nombre_que_no_esta_en_el_procfile_se_rechaza():
     with pytest.raises(ValueError, match="unknown Procfile entries \\['wroker'\\]"):
-        procesos.circus_ini(["web", "wroker"], procesos.settings({}), CARPETA)
+        runner.circus_ini(["web", "wroker"], runner.settings({}), CARPETA)
 
 
 def test_la_salida_se_escribe_por_lineas_enteras_con_nombre_y_pid(capsys):
-    salida = procesos.PrefixedOutput(prefix="web", width="6")
+    salida = runner.PrefixedOutput(prefix="web", width="6")
     # A chunk may end inside a line, even inside a UTF-8 character ("í" is C3 AD).
     salida({"pid": 41, "data": b"primera l\xc3"})
     salida({"pid": 42, "data": b"otro proceso\n"})
@@ -76,8 +76,8 @@ def test_la_salida_se_escribe_por_lineas_enteras_con_nombre_y_pid(capsys):
 
 
 def test_la_espera_entre_arranques_crece_y_tiene_tope():
-    esperas = [procesos.restart_delay(seguidas) for seguidas in range(9)]
-    assert esperas == [0, 1, 2, 4, 8, 16, procesos.MAX_DELAY, procesos.MAX_DELAY, procesos.MAX_DELAY]
+    esperas = [runner.restart_delay(seguidas) for seguidas in range(9)]
+    assert esperas == [0, 1, 2, 4, 8, 16, runner.MAX_DELAY, runner.MAX_DELAY, runner.MAX_DELAY]
 
 
 def test_un_puerto_ocupado_se_dice_antes_de_arrancar():
@@ -85,8 +85,8 @@ def test_un_puerto_ocupado_se_dice_antes_de_arrancar():
         ocupado.bind(("127.0.0.1", 0))
         ocupado.listen()
         puerto = str(ocupado.getsockname()[1])
-        web = procesos.settings({"WEB_PORT": puerto})
-        assert procesos.busy_address(["web", "worker"], web).startswith(f"127.0.0.1:{puerto} (WEB_BIND/WEB_PORT)")
-        assert procesos.busy_address(["worker", "flower"], web) is None
-        flower = procesos.settings({"FLOWER_PORT": puerto, "WEB_PORT": str(devservices.free_port())})
-        assert "FLOWER_ADDRESS/FLOWER_PORT" in procesos.busy_address(["web", "flower"], flower)
+        web = runner.settings({"WEB_PORT": puerto})
+        assert runner.busy_address(["web", "worker"], web).startswith(f"127.0.0.1:{puerto} (WEB_BIND/WEB_PORT)")
+        assert runner.busy_address(["worker", "flower"], web) is None
+        flower = runner.settings({"FLOWER_PORT": puerto, "WEB_PORT": str(devservices.free_port())})
+        assert "FLOWER_ADDRESS/FLOWER_PORT" in runner.busy_address(["web", "flower"], flower)
