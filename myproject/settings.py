@@ -223,9 +223,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_DEFAULT_PRIORITY = 5
 CELERY_TASK_INHERIT_PARENT_PRIORITY = True
+CELERY_QUEUE_NAMES = ["celery", "emails", "procesamiento_pesado", "analytics"]
 CELERY_TASK_QUEUES = [
-    Queue(name, Exchange(name), routing_key=name, queue_arguments={"x-max-priority": 10})
-    for name in ("celery", "emails", "procesamiento_pesado", "analytics")
+    Queue(name, Exchange(name), routing_key=name, queue_arguments={"x-max-priority": 10}) for name in CELERY_QUEUE_NAMES
 ]
 CELERY_TASK_ROUTES = {
     "ventas.tasks.enviar_email_*": {"queue": "emails"},
@@ -235,7 +235,6 @@ CELERY_TASK_ROUTES = {
     "imagenes.tasks.*": {"queue": "procesamiento_pesado"},
     "*.tasks.actualizar_estadisticas": {"queue": "analytics"},
 }
-CELERY_QUEUE_NAMES = [queue.name for queue in CELERY_TASK_QUEUES]
 
 # Channels
 # ------------------------------------------------------------------------------
