@@ -79,7 +79,7 @@ def main():
 
     resultados = {}
     with Pila("sockets") as pila:
-        from ventas.tests.factories import UsuarioFactory
+        from pruebas.factories import UsuarioFactory
 
         progreso(f"creating {USUARIOS} users")
         cookies = [sesion_para(UsuarioFactory(username=f"bench_socket{i}", password=None)) for i in range(USUARIOS)]

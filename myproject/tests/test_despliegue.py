@@ -10,8 +10,9 @@ import subprocess
 import sys
 
 import pytest
+from django.conf import settings
 
-from myproject.testing import BASE_DIR
+from pruebas.procesos import BASE_DIR
 
 SERVICIOS = {
     "migrate",
@@ -26,6 +27,8 @@ SERVICIOS = {
     "rabbitmq",
 }
 DOCS = [BASE_DIR / "README.md"]
+# The queues each worker of `make run WORKERS=split` and of compose takes, and its concurrency.
+GRUPOS_DE_COLAS = [("emails", "10"), ("procesamiento_pesado", "2"), ("celery,analytics", "4")]
 
 
 def _compose() -> list[str] | None:
@@ -90,9 +93,14 @@ def test_compose_config_es_valido_y_tiene_todos_los_servicios():
 def test_compose_y_procfile_arrancan_los_mismos_workers():
     compose = (BASE_DIR / "docker-compose.yml").read_text()
     procfile = (BASE_DIR / "Procfile").read_text()
-    for cola, concurrencia in [("emails", "10"), ("procesamiento_pesado", "2"), ("celery,analytics", "4")]:
+    for cola, concurrencia in GRUPOS_DE_COLAS:
         assert f'"-Q", "{cola}", "-c", "{concurrencia}"' in compose
         assert f"-Q {cola} -c {concurrencia}" in procfile
+    # Every queue of the settings is consumed: by the one worker of `make run`, and by
+    # exactly one of the split workers.
+    assert f"-Q {','.join(settings.CELERY_QUEUE_NAMES)} " in procfile
+    repartidas = [cola for grupo, _ in GRUPOS_DE_COLAS for cola in grupo.split(",")]
+    assert sorted(repartidas) == sorted(settings.CELERY_QUEUE_NAMES)
     assert procfile.count("celery -A myproject beat") == 1
     assert compose.count("django_celery_beat.schedulers:DatabaseScheduler") == 1
 
