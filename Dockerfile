@@ -12,10 +12,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN groupadd --system tienda && useradd --system --gid tienda --home-dir /app --shell /usr/sbin/nologin tienda
 
-# Dependencies first, so a code change does not reinstall them.
+# Dependencies first, so a code change does not reinstall them: only what production runs
+# (requirements.txt; the test and development tools are in requirements-dev.txt).
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
+# .dockerignore leaves out local state, the test support (pruebas/, tests/) and bench/.
 COPY . .
 # Static files are collected at build time with production settings. The secret is a
 # throwaway used only by this step; the containers get theirs from the environment.

@@ -20,15 +20,15 @@ help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 	@echo "Variables: PYTHON=$(PYTHON)  WORKERS=all|split  WEB_PROCESSES=N  WEB_BIND=... WEB_PORT=...  FLOWER_PORT=...  PYTEST_ARGS=...  REDIS_URL=..."
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Python >= 3.11 is required; '$(PYTHON)' is $$($(PYTHON) -V 2>&1). Run: make PYTHON=python3.11 ..." >&2; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed ## Create .venv and install requirements.txt
+install: $(VENV)/.installed ## Create .venv and install requirements-dev.txt (runtime + tests and tools)
 
 services: install ## Make sure Redis answers (start a local redis-server under var/ if needed)
 	$(PY) -m myproject.devservices ensure-redis
@@ -45,7 +45,7 @@ run: setup ## Run web ×WEB_PROCESSES, Celery worker(s), beat and Flower under c
 	fi
 	@FLOWER_BASIC_AUTH="$${FLOWER_BASIC_AUTH:-$$(cat var/flower_basic_auth)}" exec $(PY) -m myproject.runner $(PROCESSES)
 
-test: install ## Run the test suite (PYTEST_ARGS=... to pass options; DATABASE_URL for PostgreSQL)
+test: install ## Run the test suite (PYTEST_ARGS="-m 'not stack'": fast lane; DATABASE_URL for PostgreSQL)
 	mkdir -p var
 	@$(MAKE) --no-print-directory chromium compose
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -88,7 +88,7 @@ def main():
     args = parser.parse_args()
 
     with Pila("alertas") as pila:
-        from ventas.tests.factories import ProductoFactory, ProveedorFactory, UsuarioFactory
+        from pruebas.factories import ProductoFactory, ProveedorFactory, UsuarioFactory
 
         progreso(f"creating {max(VENDEDORES)} sellers")
         proveedor = ProveedorFactory()

@@ -58,7 +58,7 @@ def main():
     args = parser.parse_args()
 
     with Pila("checkout") as pila:
-        from ventas.tests.factories import ProductoFactory, UsuarioFactory
+        from pruebas.factories import ProductoFactory, UsuarioFactory
 
         vendedor = UsuarioFactory(username="bench_vendedor")
         producto = ProductoFactory(vendedor=vendedor, stock=10**9, stock_minimo=0)

@@ -1,8 +1,9 @@
 """What every benchmark shares: the real stack, the machine's description, the table, the JSON.
 
 A benchmark is not a test: it starts the same parts production runs (a Redis, a Celery
-worker process, a Daphne process), measures, prints one table of ratios to a floor or
-peer measured in the same run, and writes ``bench/results/<name>.json``.
+worker process, a Daphne process, with the harness's pruebas.procesos), measures, prints
+one table of ratios to a floor or peer measured in the same run, and writes
+``bench/results/<name>.json``.
 """
 
 import contextlib
@@ -17,12 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+from pruebas.procesos import BASE_DIR, Procesos, cookie_de_sesion
+
 RESULTS = BASE_DIR / "bench" / "results"
 LOGS = BASE_DIR / "var" / "bench-logs"
 PYTHON = sys.executable
 CORES = os.cpu_count() or 1
-COLAS = "celery,emails,procesamiento_pesado,analytics"
 
 
 def progreso(mensaje: str) -> None:
@@ -104,26 +105,23 @@ def guardar(nombre: str, datos: dict) -> Path:
 class Pila:
     """The real stack for a benchmark: private Redis, fresh database, worker and Daphne processes.
 
-    Environment variables are set for this process too, so Django code the benchmark
-    runs in-process (creating users, reading results) shares the same parts.
+    The processes are started by the harness's :mod:`pruebas.procesos`, logging to
+    ``var/bench-logs/<benchmark>-<process>.log``. Environment variables are set for this
+    process too, so Django code the benchmark runs in-process (creating users, reading
+    results) shares the same parts.
     """
 
     def __init__(self, nombre: str, settings: str = "bench.settings"):
         self.nombre = nombre
-        self.procesos: list[subprocess.Popen] = []
+        self.procesos = Procesos(LOGS, prefijo=f"{nombre}-", agregar=False)
         self.tmp = Path(tempfile.mkdtemp(prefix=f"mitienda-bench-{nombre}-"))
         self.settings = settings
 
     def __enter__(self):
-        from myproject import devservices
-
-        LOGS.mkdir(parents=True, exist_ok=True)
-        puerto_redis = devservices.free_port()
-        self.procesos.append(devservices.start_redis(puerto_redis, self.tmp / "redis"))
         os.environ.update(
             {
                 "DJANGO_SETTINGS_MODULE": self.settings,
-                "REDIS_URL": f"redis://127.0.0.1:{puerto_redis}/0",
+                "REDIS_URL": self.procesos.iniciar_redis(self.tmp / "redis"),
                 "MEDIA_ROOT": str(self.tmp / "media"),
                 "EMAIL_FILE_PATH": str(self.tmp / "mail"),
                 "EMAIL_BACKEND": "myproject.mail.EmlFileBackend",
@@ -142,70 +140,32 @@ class Pila:
         return self
 
     def __exit__(self, *exc):
-        for proceso in reversed(self.procesos):
-            if proceso.poll() is None:
-                proceso.terminate()
-                try:
-                    proceso.wait(10)
-                except subprocess.TimeoutExpired:
-                    proceso.kill()
+        self.procesos.detener_todos()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def lanzar(self, nombre: str, comando: list[str], **env: str) -> subprocess.Popen:
-        log = open(LOGS / f"{self.nombre}-{nombre}.log", "wb")  # noqa: SIM115 - lives as long as the process
-        proceso = subprocess.Popen(comando, cwd=BASE_DIR, env={**os.environ, **env}, stdout=log, stderr=log)
-        self.procesos.append(proceso)
-        return proceso
-
-    def worker(self, *, colas: str = COLAS, concurrencia: int = 2, extra: tuple[str, ...] = (), **env: str):
-        from myproject.celery import app
-
-        nodo = f"bench-{self.nombre}-{len(self.procesos)}@localhost"
-        comando = [PYTHON, "-m", "celery", "-A", "myproject", "worker", "-l", "warning", "-n", nodo]
-        comando += ["-Q", colas, "-c", str(concurrencia), "--without-mingle", "--without-gossip", *extra]
-        proceso = self.lanzar("worker", fijar_nucleo(0) + comando, **env)
-        esperar(lambda: app.control.ping(destination=[nodo], timeout=0.5), "the worker", proceso)
-        return proceso
+    def worker(self, *, colas: str | None = None, concurrencia: int = 2, extra: tuple[str, ...] = (), **env: str):
+        """Start a worker (every queue by default) pinned to the first core; wait until it answers."""
+        return self.procesos.iniciar_worker(
+            "worker",
+            colas,
+            concurrencia,
+            nodo=f"bench-{self.nombre}-{len(self.procesos.hijos)}@localhost",
+            nivel="warning",
+            prefijo=fijar_nucleo(0),
+            argumentos=extra,
+            **env,
+        )
 
     def daphne(self, *, nucleo: int = 1, servidor: str = "daphne") -> tuple[subprocess.Popen, int]:
-        from myproject import devservices
-
-        puerto = devservices.free_port()
-        if servidor == "uvicorn":
-            comando = [PYTHON, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(puerto)]
-            comando += ["--log-level", "warning", "myproject.asgi:application"]
-        else:
-            comando = [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(puerto), "myproject.asgi:application"]
-        proceso = self.lanzar(f"{servidor}-{puerto}", fijar_nucleo(nucleo) + comando)
-        esperar(lambda: _responde(puerto), f"{servidor} on port {puerto}", proceso)
-        return proceso, puerto
-
-
-def _responde(puerto: int) -> bool:
-    import socket
-
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", puerto), timeout=0.2):
-        return True
-    return False
-
-
-def esperar(condicion, que: str, proceso: subprocess.Popen | None = None, timeout: float = 60):
-    limite = time.monotonic() + timeout
-    while time.monotonic() < limite:
-        if proceso is not None and proceso.poll() is not None:
-            raise RuntimeError(f"{que} exited with {proceso.returncode}; see {LOGS}")
-        if resultado := condicion():
-            return resultado
-        time.sleep(0.1)
-    raise RuntimeError(f"timed out waiting for {que}")
+        """Start Daphne (or ``servidor="uvicorn"``, its peer) pinned to ``nucleo``; wait until it answers HTTP."""
+        iniciar = self.procesos.iniciar_uvicorn if servidor == "uvicorn" else self.procesos.iniciar_daphne
+        return iniciar(servidor, prefijo=fijar_nucleo(nucleo))
 
 
 def sesion_para(usuario) -> dict[str, str]:
     """Return the cookies of a logged-in session (made as Django's login would) and a CSRF token."""
     from django.conf import settings
     from django.middleware.csrf import _get_new_csrf_string
-
-    from myproject.testing import cookie_de_sesion
 
     nombre, valor = cookie_de_sesion(usuario).split("=", 1)
     return {nombre: valor, settings.CSRF_COOKIE_NAME: _get_new_csrf_string()}

@@ -18,7 +18,9 @@ import subprocess
 import sys
 import time
 
-from .common import BASE_DIR, Pila, esperar, guardar, imprimir_tabla, progreso
+from pruebas.procesos import esperar
+
+from .common import BASE_DIR, Pila, guardar, imprimir_tabla, progreso
 
 RABBITMQ = "amqp://guest:guest@127.0.0.1:5672//"
 TAREAS_POR_VENTA = 3
@@ -37,16 +39,16 @@ def _medir(pila: Pila, ventas: int) -> dict:
     from django.db import transaction
 
     from myproject.celery import app
+    from pruebas.factories import ProductoFactory, UsuarioFactory
     from ventas import services
     from ventas.models import Venta
-    from ventas.tests.factories import ProductoFactory, UsuarioFactory
 
     from . import tareas
 
     app.control.purge()
     env = {"CELERY_BROKER_URL": broker}
 
-    comprador = UsuarioFactory(username=f"bench_pipeline_{len(pila.procesos)}")
+    comprador = UsuarioFactory(username=f"bench_pipeline_{len(pila.procesos.hijos)}")
     producto = ProductoFactory(stock=10**9, stock_minimo=0)
     progreso(f"{broker.split(':')[0]}: queueing {ventas} sales")
     ids = []
@@ -57,9 +59,9 @@ def _medir(pila: Pila, ventas: int) -> dict:
     inicio = time.perf_counter()
     esperar(
         lambda: Venta.objects.filter(pk__in=ids, email_enviado=True, factura__gt="").count() == ventas,
-        "every sale processed",
-        worker,
         timeout=600,
+        mensaje="every sale processed",
+        proceso=worker,
     )
     segundos_ventas = time.perf_counter() - inicio
     worker.terminate()

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import websockets
 
+from pruebas.procesos import detener
+
 from .common import Pila, guardar, imprimir_tabla, progreso, sesion_para
 
 USUARIOS = 500
@@ -79,7 +81,7 @@ def main():
 
     resultados = {}
     with Pila("sockets") as pila:
-        from ventas.tests.factories import UsuarioFactory
+        from pruebas.factories import UsuarioFactory
 
         progreso(f"creating {USUARIOS} users")
         cookies = [sesion_para(UsuarioFactory(username=f"bench_socket{i}", password=None)) for i in range(USUARIOS)]
@@ -87,8 +89,8 @@ def main():
             proceso, puerto = pila.daphne(nucleo=1, servidor=servidor)
             progreso(f"{servidor}: opening {args.sockets} sockets")
             resultados[servidor] = asyncio.run(_medir(proceso.pid, puerto, cookies, args.sockets))
-            proceso.terminate()
-            proceso.wait(30)
+            # Measured: Uvicorn's graceful shutdown may wait on its sockets, so kill it after 10 s.
+            detener(proceso)
 
     imprimir_tabla(
         f"WebSocket capacity ({args.sockets} idle authenticated sockets, one process)",

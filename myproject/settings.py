@@ -98,8 +98,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    # A file, not :memory:, so a Celery worker process can share the test database.
-    DATABASES["default"]["TEST"] = {"NAME": env("TEST_SQLITE_NAME", default=str(VAR_DIR / "test.sqlite3"))}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -247,9 +245,9 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_DEFAULT_PRIORITY = 5
 CELERY_TASK_INHERIT_PARENT_PRIORITY = True
+CELERY_QUEUE_NAMES = ["celery", "emails", "procesamiento_pesado", "analytics"]
 CELERY_TASK_QUEUES = [
-    Queue(name, Exchange(name), routing_key=name, queue_arguments={"x-max-priority": 10})
-    for name in ("celery", "emails", "procesamiento_pesado", "analytics")
+    Queue(name, Exchange(name), routing_key=name, queue_arguments={"x-max-priority": 10}) for name in CELERY_QUEUE_NAMES
 ]
 CELERY_QUEUE_NAMES = [queue.name for queue in CELERY_TASK_QUEUES]
 CELERY_TASK_ROUTES = {

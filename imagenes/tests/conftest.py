@@ -9,11 +9,15 @@ test asks for the worker. Backoff and read timeout are made small for the same r
 import os
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from pytest_httpserver import HTTPServer
 
+from imagenes import services
+from imagenes.models import ImagenUsuario
 from myproject import devservices
-from myproject.testing import usar_hash_rapido
-from ventas.tests.factories import ProductoFactory, UsuarioFactory
+from pruebas.factories import ProductoFactory, UsuarioFactory
+
+from . import generadores as g
 
 PUERTO_MODERACION = devservices.free_port()
 URL_MODERACION = f"http://127.0.0.1:{PUERTO_MODERACION}/moderar"
@@ -58,6 +62,25 @@ def producto_propio(usuaria):
     return ProductoFactory(vendedor=usuaria, nombre="Taza con foto")
 
 
-@pytest.fixture(autouse=True)
-def _hash_rapido(settings):
-    usar_hash_rapido(settings)
+@pytest.fixture
+def imagen_lista(db):
+    """Return a maker of a user's image with its versions made and approved, state ``lista``.
+
+    The processing steps run in this process, one after the other (the chord itself is
+    tested with the worker).
+    """
+
+    def hacer(usuario) -> ImagenUsuario:
+        imagen = services.crear_imagen(
+            usuario=usuario,
+            archivo=SimpleUploadedFile("f.jpg", g.jpeg_con_gps(1600, 1200)),
+            descripcion="Taza",
+            formato="JPEG",
+        )
+        services.generar_thumbnails(imagen_id=imagen.pk)
+        services.extraer_metadatos(imagen_id=imagen.pk)
+        ImagenUsuario.objects.filter(pk=imagen.pk).update(contenido_seguro=True, confianza_analisis=0.99)
+        assert services.finalizar_procesamiento(imagen_id=imagen.pk) == ImagenUsuario.Estado.LISTA
+        return ImagenUsuario.objects.get(pk=imagen.pk)
+
+    return hacer

@@ -17,8 +17,9 @@ from werkzeug import Response
 
 from imagenes import tasks
 from imagenes.models import ImagenUsuario
-from myproject.testing import esperar, ping
 from notificaciones.models import Notificacion
+from pruebas.factories import ImagenUsuarioFactory
+from pruebas.procesos import esperar, ping
 
 from . import generadores as g
 
@@ -139,8 +140,8 @@ def test_finalizar_dos_veces_avisa_una_sola(celery_worker, httpserver, usuaria):
 
 
 def test_el_barrido_falla_las_atascadas_y_avisa(celery_worker, usuaria):
-    atascada = ImagenUsuario.objects.create(usuario=usuaria, archivo_original="imagenes/originales/perdida.jpg")
-    reciente = ImagenUsuario.objects.create(usuario=usuaria, archivo_original="imagenes/originales/nueva.jpg")
+    atascada = ImagenUsuarioFactory(usuario=usuaria, archivo_original="imagenes/originales/perdida.jpg")
+    reciente = ImagenUsuarioFactory(usuario=usuaria, archivo_original="imagenes/originales/nueva.jpg")
     ImagenUsuario.objects.filter(pk=atascada.pk).update(creada=timezone.now() - timedelta(hours=1))
 
     assert tasks.barrer_imagenes_atascadas.apply_async().get(timeout=20) == 1
@@ -155,7 +156,7 @@ def test_el_barrido_falla_las_atascadas_y_avisa(celery_worker, usuaria):
 def test_si_una_tarea_del_chord_revienta_la_imagen_falla(celery_worker, usuaria):
     # A row whose original vanished from storage: generar_thumbnails raises an unexpected
     # FileNotFoundError; the chord's errback fails the image instead of leaving it processing.
-    imagen = ImagenUsuario.objects.create(usuario=usuaria, archivo_original="imagenes/originales/no-existe.jpg")
+    imagen = ImagenUsuarioFactory(usuario=usuaria, archivo_original="imagenes/originales/no-existe.jpg")
     transaction.on_commit(lambda: tasks.procesar_imagen_subida.delay(imagen.pk), robust=True)
     imagen = _terminada(imagen.pk)
     assert imagen.estado == "fallida" and imagen.error

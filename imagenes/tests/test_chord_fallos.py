@@ -13,8 +13,8 @@ from werkzeug import Response
 
 from imagenes import tasks
 from imagenes.models import ImagenUsuario
-from myproject.testing import ping
 from notificaciones.models import Notificacion
+from pruebas.procesos import ping
 
 from . import generadores as g
 from .test_chord import _imagen_cruda, _terminada, moderacion_segura

@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from imagenes.models import ImagenUsuario
-from myproject.testing import ajustes_de_fuzz
+from pruebas.factories import ProductoFactory, UsuarioFactory
+from pruebas.plugin import ajustes_de_fuzz
 from ventas.models import Producto
-from ventas.tests.factories import ProductoFactory, UsuarioFactory
 
-from .test_views import archivos_guardados, imagen_lista
+from .test_views import archivos_guardados
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +122,7 @@ IDS = st.one_of(
 
 
 @pytest.fixture
-def escena(usuaria):
+def escena(usuaria, imagen_lista):
     """The uploader's ready image and product, another seller's product, another user's image."""
     propia = imagen_lista(usuaria)
     mio = ProductoFactory(vendedor=usuaria, nombre="Mío")

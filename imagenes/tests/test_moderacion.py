@@ -18,7 +18,7 @@ from werkzeug import Request, Response
 
 from imagenes import moderacion, services
 from imagenes.models import ImagenUsuario
-from myproject.testing import esperar
+from pruebas.procesos import esperar
 
 from . import generadores as g
 

@@ -140,8 +140,8 @@ def test_la_vista_no_guarda_nada_al_rechazar(cliente, settings, tmp_path):
 def test_mutaciones_en_el_worker_fallan_una_vez_sin_reintentos(celery_worker, httpserver, usuaria):
     """No mutation the form accepts fails later (above), so this stores rejected ones raw, as
     if they had slipped past the form: each fails once, nothing is retried, the worker goes on."""
-    from myproject.testing import LOG_DIR
     from notificaciones.models import Notificacion
+    from pruebas.procesos import LOG_DIR
 
     from .test_chord import _imagen_cruda, _terminada, moderacion_segura
 

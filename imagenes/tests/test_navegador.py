@@ -1,17 +1,12 @@
 """A real Chromium uploads a photo and watches the page switch to the thumbnail without reloading.
 
-Skipped cleanly when Playwright or Chromium is missing. It runs against a real Daphne
-started here (the live-alerts branch brings a shared fixture; this one can move to it).
+Skipped cleanly when Playwright or Chromium is missing. It runs against the session's
+real Daphne and Celery worker.
 """
 
 import shutil
-import sys
 
 import pytest
-import requests
-
-from myproject import devservices
-from myproject.testing import detener, esperar, lanzar
 
 from . import generadores as g
 
@@ -21,21 +16,9 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture
-def servidor(celery_worker):
-    puerto = devservices.free_port()
-    comando = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(puerto), "myproject.asgi:application"]
-    proceso = lanzar("daphne-imagenes", comando)
-
-    def responde():
-        try:
-            return requests.get(f"http://127.0.0.1:{puerto}/accounts/login/", timeout=3).status_code < 500
-        except requests.RequestException:
-            return proceso.poll() is not None
-
-    esperar(responde, timeout=30, mensaje="daphne to answer")
-    assert proceso.poll() is None, "daphne exited; see var/test-logs/daphne-imagenes.log"
-    yield f"http://127.0.0.1:{puerto}"
-    detener(proceso)
+def servidor(celery_worker, daphne):
+    _, puerto = daphne
+    return f"http://127.0.0.1:{puerto}"
 
 
 def test_subir_y_ver_la_miniatura_sin_recargar(servidor, httpserver, cliente, tmp_path):

@@ -7,9 +7,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from imagenes import services
 from imagenes.models import ImagenUsuario
-from ventas.tests.factories import ProductoFactory, UsuarioFactory
+from pruebas.factories import ProductoFactory, UsuarioFactory
 
 from . import generadores as g
 
@@ -92,22 +91,7 @@ def test_hay_que_entrar_para_subir(client):
     assert client.get("/imagenes/").status_code == 302
 
 
-def imagen_lista(usuaria) -> ImagenUsuario:
-    """Run the processing steps in this process (the chord itself is tested with the worker)."""
-    imagen = services.crear_imagen(
-        usuario=usuaria,
-        archivo=SimpleUploadedFile("f.jpg", g.jpeg_con_gps(1600, 1200)),
-        descripcion="Taza",
-        formato="JPEG",
-    )
-    services.generar_thumbnails(imagen_id=imagen.pk)
-    services.extraer_metadatos(imagen_id=imagen.pk)
-    ImagenUsuario.objects.filter(pk=imagen.pk).update(contenido_seguro=True, confianza_analisis=0.99)
-    assert services.finalizar_procesamiento(imagen_id=imagen.pk) == ImagenUsuario.Estado.LISTA
-    return ImagenUsuario.objects.get(pk=imagen.pk)
-
-
-def test_las_versiones_solo_las_ve_su_duena(cliente, usuaria):
+def test_las_versiones_solo_las_ve_su_duena(cliente, usuaria, imagen_lista):
     imagen = imagen_lista(usuaria)
 
     respuesta = cliente.get(f"/imagenes/{imagen.pk}/thumbnail.jpg")
@@ -125,7 +109,9 @@ def test_las_versiones_solo_las_ve_su_duena(cliente, usuaria):
         assert curioso.get(f"/imagenes/{imagen.pk}/{url}").status_code == 404
 
 
-def test_una_vendedora_pone_la_imagen_en_su_producto_y_el_catalogo_la_muestra(cliente, usuaria, producto_propio):
+def test_una_vendedora_pone_la_imagen_en_su_producto_y_el_catalogo_la_muestra(
+    cliente, usuaria, producto_propio, imagen_lista
+):
     imagen = imagen_lista(usuaria)
     ajeno = ProductoFactory(nombre="Producto ajeno")
 
@@ -146,7 +132,7 @@ def test_una_vendedora_pone_la_imagen_en_su_producto_y_el_catalogo_la_muestra(cl
     assert not ajeno.imagen
 
 
-def test_una_imagen_en_revision_no_se_puede_poner_en_un_producto(cliente, usuaria, producto_propio):
+def test_una_imagen_en_revision_no_se_puede_poner_en_un_producto(cliente, usuaria, producto_propio, imagen_lista):
     imagen = imagen_lista(usuaria)
     ImagenUsuario.objects.filter(pk=imagen.pk).update(estado=ImagenUsuario.Estado.REVISION)
     respuesta = cliente.post(f"/imagenes/{imagen.pk}/asignar/", {"producto": producto_propio.pk}, follow=True)
@@ -156,7 +142,7 @@ def test_una_imagen_en_revision_no_se_puede_poner_en_un_producto(cliente, usuari
 
 
 def test_eliminar_borra_la_fila_y_sus_archivos_pero_no_la_copia_del_producto(
-    cliente, usuaria, producto_propio, django_capture_on_commit_callbacks
+    cliente, usuaria, producto_propio, imagen_lista, django_capture_on_commit_callbacks
 ):
     imagen = imagen_lista(usuaria)
     cliente.post(f"/imagenes/{imagen.pk}/asignar/", {"producto": producto_propio.pk})

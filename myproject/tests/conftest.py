@@ -5,7 +5,7 @@ import pytest
 import requests
 
 from myproject import devservices
-from myproject.testing import detener, esperar, lanzar
+from pruebas.procesos import detener, esperar, lanzar
 
 CREDENCIALES = ("ops", "s3creta")
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from myproject.testing import BASE_DIR
+from pruebas.procesos import BASE_DIR
 
 from .test_despliegue import entorno_de_produccion
 

@@ -8,11 +8,11 @@ messages wait, so the order they finish in is the order the broker handed them o
 import pytest
 from django.conf import settings
 
-from myproject.testing import app_de_celery, detener, esperar, iniciar_worker
+from pruebas.procesos import app_de_celery, detener, esperar, iniciar_worker
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.stack, pytest.mark.django_db(transaction=True)]
 
-TAREA = "ventas.tasks.actualizar_inventario"  # with product 0: a quick no-op that returns False
+TAREA = "pruebas.tasks.sonda"  # a quick no-op that returns False
 
 
 @pytest.fixture
@@ -31,8 +31,8 @@ def _en_orden_de_llegada(resultados) -> list[str]:
 
 
 def test_una_cola_inundada_no_deja_sin_turno_a_las_demas(broker_redis_aparte, redis_aparte):
-    inundacion = [redis_aparte.send_task(TAREA, (0,), queue="celery") for _ in range(30)]
-    email = redis_aparte.send_task(TAREA, (0,), queue="emails")
+    inundacion = [redis_aparte.send_task(TAREA, queue="celery") for _ in range(30)]
+    email = redis_aparte.send_task(TAREA, queue="emails")
 
     # The queue named first on the command line would win every fetch under a fixed order.
     worker = iniciar_worker("redis-colas", colas="celery,emails", concurrencia=1, CELERY_BROKER_URL=broker_redis_aparte)
@@ -46,7 +46,7 @@ def test_una_cola_inundada_no_deja_sin_turno_a_las_demas(broker_redis_aparte, re
 def test_las_tareas_salen_con_la_prioridad_por_defecto(celery_worker):
     from celery.signals import before_task_publish
 
-    from ventas import tasks
+    from pruebas.tasks import sonda
 
     vistas = []
 
@@ -55,7 +55,7 @@ def test_las_tareas_salen_con_la_prioridad_por_defecto(celery_worker):
 
     before_task_publish.connect(ver)
     try:
-        tasks.actualizar_inventario.delay(0)
+        sonda.delay()
     finally:
         before_task_publish.disconnect(ver)
     assert vistas == [(TAREA, settings.CELERY_TASK_DEFAULT_PRIORITY)] == [(TAREA, 5)]
@@ -63,8 +63,8 @@ def test_las_tareas_salen_con_la_prioridad_por_defecto(celery_worker):
 
 def test_en_redis_una_prioridad_menor_adelanta_a_las_encoladas(broker_redis_aparte, redis_aparte):
     # Five at the default priority, then an urgent one: on Redis, 0 is the most urgent.
-    normales = [redis_aparte.send_task(TAREA, (0,), priority=settings.CELERY_TASK_DEFAULT_PRIORITY) for _ in range(5)]
-    urgente = redis_aparte.send_task(TAREA, (0,), priority=0)
+    normales = [redis_aparte.send_task(TAREA, priority=settings.CELERY_TASK_DEFAULT_PRIORITY) for _ in range(5)]
+    urgente = redis_aparte.send_task(TAREA, priority=0)
 
     worker = iniciar_worker("redis-prioridad", colas="celery", concurrencia=1, CELERY_BROKER_URL=broker_redis_aparte)
     try:
@@ -77,8 +77,8 @@ def test_en_redis_una_prioridad_menor_adelanta_a_las_encoladas(broker_redis_apar
 def test_lo_que_lanza_una_tarea_hereda_su_prioridad(broker_redis_aparte, redis_aparte):
     import json
 
+    from pruebas.factories import ProductoFactory, UsuarioFactory
     from ventas import services
-    from ventas.tests.factories import ProductoFactory, UsuarioFactory
 
     venta = services.comprar(comprador=UsuarioFactory(), producto_id=ProductoFactory(stock=5).pk, cantidad=1)
     redis_aparte.send_task("ventas.tasks.procesar_venta_completa", (venta.pk,), priority=1)

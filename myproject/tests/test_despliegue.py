@@ -2,16 +2,19 @@
 the Dockerfile's project steps run here as written, and the documented production
 environment passing ``check --deploy``. (No Docker engine runs where the tests run.)"""
 
+import fnmatch
 import re
 import secrets
 import shlex
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 
-from myproject.testing import BASE_DIR
+from pruebas.procesos import BASE_DIR
 
 SERVICIOS = {
     "migrate",
@@ -26,6 +29,10 @@ SERVICIOS = {
     "rabbitmq",
 }
 DOCS = [BASE_DIR / "README.md"]
+# The queues each worker of `make run WORKERS=split` and of compose takes, and its concurrency.
+GRUPOS_DE_COLAS = [("emails", "10"), ("procesamiento_pesado", "2"), ("celery,analytics", "4")]
+# What only the tests, the benchmarks and development use: never in the image.
+SOLO_DESARROLLO = {"pytest", "playwright", "hypothesis", "uvicorn", "ruff", "factory-boy", "honcho", "aiosmtpd"}
 
 
 def _compose() -> list[str] | None:
@@ -61,11 +68,39 @@ def entorno_de_produccion() -> dict[str, str]:
     raise AssertionError("the docs lost their ```dotenv production environment block")
 
 
-def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+def _manage(*args: str, cwd: Path = BASE_DIR, **env: str) -> subprocess.CompletedProcess:
     entorno = {"PATH": "/usr/bin:/bin", "HOME": str(BASE_DIR), "DATABASE_URL": "sqlite:///:memory:", **env}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=entorno, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args], cwd=cwd, env=entorno, capture_output=True, text=True, timeout=120
     )
+
+
+@pytest.fixture
+def contexto(tmp_path) -> Path:
+    """Return a copy of what `docker build` sends: the repository less .dockerignore's patterns.
+
+    Patterns are matched as fnmatch does (``*`` also crosses ``/``), a little wider than
+    Docker; ``!`` exceptions are not supported, and the file has none.
+    """
+    patrones = [
+        linea.strip()
+        for linea in (BASE_DIR / ".dockerignore").read_text().splitlines()
+        if linea.strip() and not linea.startswith("#")
+    ]
+    assert not any(p.startswith("!") for p in patrones)
+
+    def ignorar(carpeta: str, nombres: list[str]) -> set[str]:
+        relativa = Path(carpeta).relative_to(BASE_DIR)
+        return {
+            nombre
+            for nombre in nombres
+            for ruta in [(relativa / nombre).as_posix()]
+            if any(fnmatch.fnmatchcase(ruta, p) or fnmatch.fnmatchcase(ruta, p.removeprefix("**/")) for p in patrones)
+        }
+
+    destino = tmp_path / "contexto"
+    shutil.copytree(BASE_DIR, destino, ignore=ignorar, symlinks=True)
+    return destino
 
 
 def test_compose_config_es_valido_y_tiene_todos_los_servicios():
@@ -90,19 +125,25 @@ def test_compose_config_es_valido_y_tiene_todos_los_servicios():
 def test_compose_y_procfile_arrancan_los_mismos_workers():
     compose = (BASE_DIR / "docker-compose.yml").read_text()
     procfile = (BASE_DIR / "Procfile").read_text()
-    for cola, concurrencia in [("emails", "10"), ("procesamiento_pesado", "2"), ("celery,analytics", "4")]:
+    for cola, concurrencia in GRUPOS_DE_COLAS:
         assert f'"-Q", "{cola}", "-c", "{concurrencia}"' in compose
         assert f"-Q {cola} -c {concurrencia}" in procfile
+    # Every queue of the settings is consumed: by the one worker of `make run`, and by
+    # exactly one of the split workers.
+    assert f"-Q {','.join(settings.CELERY_QUEUE_NAMES)} " in procfile
+    repartidas = [cola for grupo, _ in GRUPOS_DE_COLAS for cola in grupo.split(",")]
+    assert sorted(repartidas) == sorted(settings.CELERY_QUEUE_NAMES)
     assert procfile.count("celery -A myproject beat") == 1
     assert compose.count("django_celery_beat.schedulers:DatabaseScheduler") == 1
 
 
-def test_los_pasos_del_dockerfile_funcionan_aqui(tmp_path):
+def test_los_pasos_del_dockerfile_funcionan_aqui(tmp_path, contexto):
     dockerfile = (BASE_DIR / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.11-slim$", dockerfile, re.M)
     assert re.search(r"^USER tienda$", dockerfile, re.M) and "RUN pip install -r requirements.txt" in dockerfile
 
-    # Run each RUN step that uses the project exactly as written, with STATIC_ROOT moved here.
+    # Run each RUN step that uses the project exactly as written, in a copy of the build
+    # context (no test support in it), with STATIC_ROOT moved here.
     pasos = [linea[4:] for linea in dockerfile.splitlines() if linea.startswith("RUN ") and "manage.py" in linea]
     assert pasos, "the Dockerfile has no manage.py step"
     static = tmp_path / "staticfiles"
@@ -111,7 +152,7 @@ def test_los_pasos_del_dockerfile_funcionan_aqui(tmp_path):
         env = dict(parte.split("=", 1) for parte in partes if re.match(r"^[A-Z_]+=", parte))
         comando = [parte for parte in partes if not re.match(r"^[A-Z_]+=", parte)]
         assert comando[:2] == ["python", "manage.py"]
-        resultado = _manage(*comando[2:], STATIC_ROOT=str(static), **env)
+        resultado = _manage(*comando[2:], cwd=contexto, STATIC_ROOT=str(static), **env)
         assert resultado.returncode == 0, resultado.stderr
     manifiesto = (static / "staticfiles.json").read_text()
     assert "css/tienda.css" in manifiesto
@@ -122,7 +163,7 @@ def test_los_pasos_del_dockerfile_funcionan_aqui(tmp_path):
     produccion = {**entorno_de_produccion(), "STATIC_ROOT": str(static)}
     importa = subprocess.run(
         [sys.executable, "-c", "import myproject.asgi"],
-        cwd=BASE_DIR,
+        cwd=contexto,
         env={"PATH": "/usr/bin:/bin", "DATABASE_URL": "sqlite:///:memory:", **produccion},
         capture_output=True,
         text=True,
@@ -146,3 +187,17 @@ def test_el_entorno_de_produccion_documentado_pasa_check_deploy():
 def test_el_dockerignore_deja_fuera_el_estado_local():
     ignorado = set((BASE_DIR / ".dockerignore").read_text().split())
     assert {".venv", "var", ".env", ".git"} <= ignorado
+
+
+def test_la_imagen_no_lleva_el_soporte_de_pruebas(contexto):
+    assert (contexto / "manage.py").exists() and (contexto / "ventas" / "models.py").exists()
+    assert not (contexto / "pruebas").exists() and not (contexto / "bench").exists()
+    assert not [*contexto.rglob("tests"), *contexto.rglob("conftest.py")]
+    # Nor their packages: the image installs requirements.txt alone.
+    instalados = {
+        re.split(r"[\[=<>]", linea, maxsplit=1)[0].strip().lower()
+        for linea in (contexto / "requirements.txt").read_text().splitlines()
+        if linea.strip() and not linea.startswith("#")
+    }
+    assert "django" in instalados and not instalados & SOLO_DESARROLLO
+    assert not any(linea.startswith("-r") for linea in (contexto / "requirements.txt").read_text().splitlines())

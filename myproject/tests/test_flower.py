@@ -7,7 +7,7 @@ import sys
 import pytest
 import requests
 
-from myproject.testing import BASE_DIR, esperar
+from pruebas.procesos import BASE_DIR, esperar
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,7 +3,7 @@
 import pytest
 import requests
 
-from myproject.testing import ping
+from pruebas.procesos import ping
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 

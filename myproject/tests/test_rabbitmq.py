@@ -18,13 +18,15 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 
-from myproject.testing import BASE_DIR, app_de_celery, detener, entorno_de_proceso, esperar, iniciar_worker
+from pruebas.factories import ProductoFactory, UsuarioFactory
+from pruebas.procesos import BASE_DIR, app_de_celery, detener, entorno_de_proceso, esperar, iniciar_worker
 from ventas.models import Producto
-from ventas.tests.factories import ProductoFactory, UsuarioFactory
 
 RABBITMQ_URL = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 
-pytestmark = [pytest.mark.rabbitmq, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.rabbitmq, pytest.mark.stack, pytest.mark.django_db(transaction=True)]
+
+SONDA = "pruebas.tasks.sonda"  # a quick no-op that returns False
 
 
 def _alcanzable(url: str) -> bool:
@@ -105,7 +107,7 @@ def tareas_en(conexion, cola: str) -> list[str]:
 def test_un_worker_de_emails_solo_recibe_tareas_de_email(rabbitmq, rabbit, conexion):
     email = rabbit.send_task("ventas.tasks.enviar_email_confirmacion", (0,))
     pesada = rabbit.send_task("ventas.tasks.generar_factura_pdf", (0,))
-    general = rabbit.send_task("ventas.tasks.actualizar_inventario", (0,))
+    general = rabbit.send_task(SONDA)
     esperar_colas(conexion, emails=1, procesamiento_pesado=1, celery=1)
 
     worker = iniciar_worker("rabbit-emails", colas="emails", concurrencia=1, CELERY_BROKER_URL=rabbitmq)
@@ -160,8 +162,8 @@ def test_las_tareas_de_una_venta_van_a_las_colas_de_sus_rutas(rabbitmq, conexion
 
 def test_una_tarea_de_mayor_prioridad_adelanta_a_las_encoladas(rabbitmq, rabbit, conexion):
     # Five at the default priority (5), then an urgent one.
-    normales = [rabbit.send_task("ventas.tasks.actualizar_inventario", (0,)) for _ in range(5)]
-    urgente = rabbit.send_task("ventas.tasks.actualizar_inventario", (0,), priority=9)
+    normales = [rabbit.send_task(SONDA) for _ in range(5)]
+    urgente = rabbit.send_task(SONDA, priority=9)
     esperar_colas(conexion, celery=6)
 
     worker = iniciar_worker("rabbit-prioridad", colas="celery", concurrencia=1, CELERY_BROKER_URL=rabbitmq)

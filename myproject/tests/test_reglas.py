@@ -12,7 +12,7 @@ TAREAS = {"shared_task", "task"}  # decorators that make a Celery task
 def _fuentes():
     for app in APPS:
         for ruta in (BASE / app).rglob("*.py"):
-            if "tests" not in ruta.parts and "migrations" not in ruta.parts and ruta.name != "testing.py":
+            if "tests" not in ruta.parts and "migrations" not in ruta.parts:
                 yield ruta
 
 

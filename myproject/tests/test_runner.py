@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from myproject import devservices, runner
-from myproject.testing import BASE_DIR
+from pruebas.procesos import BASE_DIR
 
 CARPETA = Path("/tmp/circus-prueba")
 

@@ -25,7 +25,7 @@ import redis
 from circus.client import CircusClient
 
 from myproject import devservices, runner
-from myproject.testing import BASE_DIR, LOG_DIR, app_de_celery, entorno_de_proceso, esperar, ping
+from pruebas.procesos import BASE_DIR, LOG_DIR, app_de_celery, entorno_de_proceso, esperar, ping
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True), pytest.mark.timeout(600)]
 

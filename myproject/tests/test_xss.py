@@ -8,10 +8,9 @@ import pytest
 from django.utils import timezone
 from django.utils.html import escape
 
-from imagenes.models import ImagenUsuario
+from pruebas.factories import ImagenUsuarioFactory, ProductoFactory, UsuarioFactory
 from ventas import reportes, services
 from ventas.models import CarritoCompra
-from ventas.tests.factories import ProductoFactory, UsuarioFactory
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db]
 
@@ -44,7 +43,7 @@ def tienda(settings):
     ventas = [services.comprar(comprador=comprador, producto_id=p.pk, cantidad=1) for p in productos]
     for producto in productos:
         services.agregar_al_carrito(usuario=comprador, producto_id=producto.pk, cantidad=1)
-    imagenes = [ImagenUsuario.objects.create(usuario=vendedor, descripcion=carga) for carga in CARGAS]
+    imagenes = [ImagenUsuarioFactory(usuario=vendedor, descripcion=carga) for carga in CARGAS]
     return {
         "vendedor": vendedor,
         "comprador": comprador,

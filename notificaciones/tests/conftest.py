@@ -3,7 +3,8 @@ from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from django.db import connections
 
-from ventas.tests.factories import UsuarioFactory
+from pruebas.factories import UsuarioFactory
+from pruebas.procesos import cookie_de_sesion
 
 
 @pytest.fixture(autouse=True)
@@ -22,6 +23,22 @@ def vendedor(transactional_db):
 @pytest.fixture
 def otro(transactional_db):
     return UsuarioFactory(username="otro_ws")
+
+
+@pytest.fixture
+def usuario_con_sesion(transactional_db):
+    """Return an async maker of a user logged in as a browser would be.
+
+    ``usuario, cookie = await usuario_con_sesion("ana")``: ``cookie`` is the Cookie
+    header value of the user's session, for a real WebSocket or HTTP client.
+    """
+
+    @database_sync_to_async
+    def crear(username: str, **campos):
+        usuario = UsuarioFactory(username=username, **campos)
+        return usuario, cookie_de_sesion(usuario)
+
+    return crear
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
 from myproject.asgi import application
-from myproject.testing import cookie_de_sesion
 from notificaciones import capa, services
 from notificaciones.consumers import MAX_FRAME, NO_AUTENTICADO
 from notificaciones.models import Notificacion
+from pruebas.procesos import cookie_de_sesion
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("cerrar_conexiones_de_hilos")]
 

@@ -12,10 +12,10 @@ from channels.db import database_sync_to_async
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from myproject.testing import cookie_de_sesion, detener, iniciar_daphne
 from notificaciones.models import Notificacion
+from pruebas.factories import ProductoFactory, UsuarioFactory
+from pruebas.procesos import cookie_de_sesion, detener, iniciar_daphne
 from ventas.models import Venta
-from ventas.tests.factories import ProductoFactory, UsuarioFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("cerrar_conexiones_de_hilos")]
 

@@ -8,7 +8,6 @@ import asyncio
 import json
 import random
 import subprocess
-import sys
 import time
 
 import pytest
@@ -17,16 +16,16 @@ from channels.db import database_sync_to_async
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-from myproject import devservices, testing
-from myproject.testing import cookie_de_sesion, detener, esperar, iniciar_daphne
 from notificaciones import selectors, services
 from notificaciones.models import Notificacion
 from notificaciones.tests.test_en_vivo import recibir, socket_de
+from pruebas.factories import ProductoFactory
+from pruebas.procesos import detener, esperar, iniciar_daphne
 from ventas.models import Venta
-from ventas.tests.factories import ProductoFactory, UsuarioFactory
 
 pytestmark = [
     pytest.mark.faults,
+    pytest.mark.stack,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("cerrar_conexiones_de_hilos"),
 ]
@@ -114,16 +113,16 @@ class Vendedor:
 # ------------------------------------------------------------------------------
 
 
-async def test_redis_se_reinicia_con_vendedores_conectados_y_reciben_la_venta_una_vez(redis_privado):
-    vendedores_db = [await database_sync_to_async(UsuarioFactory)(username=f"vendedor_r{i}") for i in range(3)]
-    productos = [await database_sync_to_async(ProductoFactory)(vendedor=v, stock=5) for v in vendedores_db]
-    comprador = await database_sync_to_async(UsuarioFactory)(username="comprador_r")
-    cookies = [await database_sync_to_async(cookie_de_sesion)(v) for v in vendedores_db]
-    cookie_comprador = await database_sync_to_async(cookie_de_sesion)(comprador)
+async def test_redis_se_reinicia_con_vendedores_conectados_y_reciben_la_venta_una_vez(
+    redis_privado, usuario_con_sesion
+):
+    sesiones = [await usuario_con_sesion(f"vendedor_r{i}") for i in range(3)]
+    productos = [await database_sync_to_async(ProductoFactory)(vendedor=v, stock=5) for v, _ in sesiones]
+    _, cookie_comprador = await usuario_con_sesion("comprador_r")
 
     proceso, puerto = await asyncio.to_thread(iniciar_daphne, "daphne_redis_reinicio")
     base = f"http://127.0.0.1:{puerto}"
-    vendedores = [Vendedor(puerto, cookie) for cookie in cookies]
+    vendedores = [Vendedor(puerto, cookie) for _, cookie in sesiones]
     tareas = [asyncio.create_task(v.correr()) for v in vendedores]
     try:
         await asyncio.to_thread(esperar, lambda: all(v.conexiones for v in vendedores), timeout=15)
@@ -177,14 +176,8 @@ PING_INTERVAL, PING_TIMEOUT = 1, 2
 @pytest.fixture
 def daphne_propio():
     """A Daphne of this test's own (short ping timeouts), so nothing done to it hurts the session's."""
-    puerto = devservices.free_port()
-    comando = [
-        sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(puerto),
-        "--ping-interval", str(PING_INTERVAL), "--ping-timeout", str(PING_TIMEOUT), "myproject.asgi:application",
-    ]  # fmt: skip
-    proceso = testing.lanzar("daphne_fallos_ws", comando)
-    esperar(lambda: proceso.poll() is not None or testing._responde_http(puerto), timeout=30, mensaje="Daphne")
-    assert proceso.poll() is None, f"Daphne exited; see {testing.LOG_DIR / 'daphne_fallos_ws.log'}"
+    argumentos = ["--ping-interval", str(PING_INTERVAL), "--ping-timeout", str(PING_TIMEOUT)]
+    proceso, puerto = iniciar_daphne("daphne_fallos_ws", argumentos=argumentos)
     yield proceso, puerto
     detener(proceso)
 
@@ -201,12 +194,10 @@ def _salud(puerto: int) -> tuple[int, float]:
     return respuesta.status_code, time.monotonic() - inicio
 
 
-async def test_un_cliente_que_no_lee_no_afecta_a_los_demas_y_recupera_lo_perdido(daphne_propio):
+async def test_un_cliente_que_no_lee_no_afecta_a_los_demas_y_recupera_lo_perdido(daphne_propio, usuario_con_sesion):
     proceso, puerto = daphne_propio
-    lento_db = await database_sync_to_async(UsuarioFactory)(username="vendedor_lento")
-    otro_db = await database_sync_to_async(UsuarioFactory)(username="vendedor_atento")
-    cookie_lento = await database_sync_to_async(cookie_de_sesion)(lento_db)
-    cookie_otro = await database_sync_to_async(cookie_de_sesion)(otro_db)
+    lento_db, cookie_lento = await usuario_con_sesion("vendedor_lento")
+    otro_db, cookie_otro = await usuario_con_sesion("vendedor_atento")
     notificar = database_sync_to_async(services.notificar)
     relleno = "x" * 2000  # ~2 KB a message: 500 of them overflow the kernel's socket buffers
 
@@ -281,12 +272,10 @@ async def _rechazado(puerto: int, **kwargs) -> int:
     return error.value.response.status_code
 
 
-async def test_sockets_hostiles_no_cambian_nada_y_el_servidor_sigue(daphne_propio):
+async def test_sockets_hostiles_no_cambian_nada_y_el_servidor_sigue(daphne_propio, usuario_con_sesion):
     proceso, puerto = daphne_propio
-    atacante = await database_sync_to_async(UsuarioFactory)(username="atacante_ws")
-    victima = await database_sync_to_async(UsuarioFactory)(username="victima_ws")
-    cookie = await database_sync_to_async(cookie_de_sesion)(atacante)
-    cookie_victima = await database_sync_to_async(cookie_de_sesion)(victima)
+    _, cookie = await usuario_con_sesion("atacante_ws")
+    victima, cookie_victima = await usuario_con_sesion("victima_ws")
     notificar = database_sync_to_async(services.notificar)
     ajenas = [await notificar(usuario=victima, tipo="nueva_venta", titulo=f"ajena {i}") for i in range(5)]
 

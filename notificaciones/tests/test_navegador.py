@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from myproject.testing import BASE_DIR, LOG_DIR, detener, iniciar_daphne
+from pruebas.factories import ProductoFactory, UsuarioFactory
+from pruebas.procesos import BASE_DIR, LOG_DIR, detener, iniciar_daphne
 from ventas import services
-from ventas.tests.factories import ProductoFactory, UsuarioFactory
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 XSS = "<img src=x onerror=alert(1)>"
@@ -17,7 +17,7 @@ XSS = "<img src=x onerror=alert(1)>"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed (pip install -r requirements.txt)"
+    "playwright.sync_api", reason="playwright is not installed (pip install -r requirements-dev.txt)"
 )
 if not (os.access(CHROMIUM, os.X_OK) or shutil.which("chromium")):
     pytest.skip(

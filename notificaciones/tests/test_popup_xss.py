@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
+from pruebas.factories import ProductoFactory, UsuarioFactory
 from ventas import services
-from ventas.tests.factories import ProductoFactory, UsuarioFactory
 
 from .test_navegador import entrar, navegador, sync_api  # noqa: F401 - fixture, and skips without chromium
 

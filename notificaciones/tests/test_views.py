@@ -5,7 +5,7 @@ import re
 import pytest
 
 from notificaciones import services
-from ventas.tests.factories import ProductoFactory, UsuarioFactory
+from pruebas.factories import ProductoFactory, UsuarioFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,6 @@
 import pytest
 
-from myproject.testing import usar_hash_rapido
-
-from .factories import ProductoFactory, UsuarioFactory
+from pruebas.factories import ProductoFactory, UsuarioFactory
 
 
 @pytest.fixture
@@ -24,8 +22,3 @@ def producto(vendedor):
 def cliente_comprador(client, comprador):
     client.force_login(comprador)
     return client
-
-
-@pytest.fixture(autouse=True)
-def _hash_rapido(settings):
-    usar_hash_rapido(settings)

@@ -15,21 +15,17 @@ import os
 import random
 import re
 import statistics
-import sys
 import time
 
 import httpx
 import pytest
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.sessions.backends.db import SessionStore
 
-from myproject import devservices, testing
-from myproject.testing import esperar
+from pruebas.factories import ProductoFactory, UsuarioFactory
+from pruebas.procesos import BASE_DIR, cookie_de_sesion, detener, esperar, iniciar_daphne
 from ventas.models import MovimientoInventario, Producto, Venta
-
-from .factories import ProductoFactory, UsuarioFactory
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
@@ -37,45 +33,28 @@ COMPRADORES = int(os.environ.get("CARGA_COMPRADORES", "50"))
 SEGUNDOS = float(os.environ.get("CARGA_SEGUNDOS", "15"))
 STOCK = int(os.environ.get("CARGA_STOCK", "4"))
 PRODUCTOS = 10
-INFORME = testing.BASE_DIR / "var" / "bench" / "carga.json"
+INFORME = BASE_DIR / "var" / "bench" / "carga.json"
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 @pytest.fixture
 def daphne(celery_worker):
-    """A real Daphne serving the project on a free port, against the test database."""
-    port = devservices.free_port()
-    comando = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "myproject.asgi:application"]
-    proceso = testing.lanzar("daphne-carga", comando)
-    url = f"http://127.0.0.1:{port}"
-
-    def responde():
-        try:
-            return httpx.get(f"{url}/", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    esperar(lambda: proceso.poll() is not None or responde(), timeout=60, mensaje="Daphne to serve")
-    assert proceso.poll() is None, "Daphne exited; see var/test-logs/daphne-carga.log"
-    yield url
-    testing.detener(proceso)
+    """A real Daphne of this test's own serving the project, against the test database."""
+    proceso, puerto = iniciar_daphne("daphne-carga")
+    yield f"http://127.0.0.1:{puerto}"
+    detener(proceso)
 
 
 def _sesiones(n: int) -> list[str]:
     """Create ``n`` buyers and a logged-in session for each; return the session keys."""
-    clave = make_password(settings.DEMO_PASSWORD)  # hashed once: PBKDF2 × n would take minutes
+    clave = make_password(settings.DEMO_PASSWORD)  # hashed once, not once per buyer
     usuarios = get_user_model().objects.bulk_create(
         get_user_model()(username=f"carga{i}", email=f"carga{i}@example.com", password=clave) for i in range(n)
     )
-    sesiones = []
-    for usuario in get_user_model().objects.filter(pk__in=[u.pk for u in usuarios]):
-        sesion = SessionStore()
-        sesion[SESSION_KEY] = str(usuario.pk)
-        sesion[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        sesion[HASH_SESSION_KEY] = usuario.get_session_auth_hash()
-        sesion.create()
-        sesiones.append(sesion.session_key)
-    return sesiones
+    return [
+        cookie_de_sesion(usuario).split("=", 1)[1]
+        for usuario in get_user_model().objects.filter(pk__in=[u.pk for u in usuarios])
+    ]
 
 
 async def _comprador(url: str, sesion: str, productos: list[int], fin: float, registro: list) -> None:
@@ -168,4 +147,4 @@ def test_compradores_a_la_vez_sin_5xx_sin_sobreventa_sin_ventas_perdidas(daphne,
     INFORME.parent.mkdir(parents=True, exist_ok=True)
     INFORME.write_text(json.dumps(informe, indent=2))
     with capsys.disabled():  # reported on every run, not only with -s
-        print(f"\nCarga ({INFORME.relative_to(testing.BASE_DIR)}): {json.dumps(informe)}")
+        print(f"\nCarga ({INFORME.relative_to(BASE_DIR)}): {json.dumps(informe)}")

@@ -21,15 +21,14 @@ from django.conf import settings
 from django.utils import timezone
 from kombu import Connection, Producer, Queue
 
-from myproject import devservices, testing
+from myproject import devservices
 from myproject.celery import app
-from myproject.testing import esperar
+from pruebas.factories import ProductoFactory, UsuarioFactory
+from pruebas.procesos import app_de_celery, detener, esperar, iniciar_worker
 from ventas import services, tasks
 from ventas.models import EnvioEmail, MovimientoInventario, Producto, Venta
 
-from .factories import ProductoFactory, UsuarioFactory
-
-pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.faults, pytest.mark.stack, pytest.mark.django_db(transaction=True)]
 
 # Small enough that a test waits for a redelivery, large enough that a busy
 # two-core machine finishes a task well inside it.
@@ -130,7 +129,7 @@ def _matar_con_hijos(proceso: subprocess.Popen) -> int:
 
 def _ventas_en_vuelo(monkeypatch, broker: str, cuantas: int) -> list[Venta]:
     """Make ``cuantas`` sales whose pipeline messages go to ``broker``, over 10 products."""
-    otra = testing.app_de_celery(broker)
+    otra = app_de_celery(broker)
 
     def despachar(venta_id):
         otra.send_task("ventas.tasks.procesar_venta_completa", (venta_id,))
@@ -181,7 +180,7 @@ def _matar_a_mitad_y_recuperar(monkeypatch, buzon, broker: str, nombre: str) -> 
     ventas = _ventas_en_vuelo(monkeypatch, broker, 50)
     entorno = {"CELERY_VISIBILITY_TIMEOUT": str(VISIBILIDAD)}
 
-    primero = testing.iniciar_worker(f"{nombre}-a", CELERY_BROKER_URL=broker, **entorno)
+    primero = iniciar_worker(f"{nombre}-a", CELERY_BROKER_URL=broker, **entorno)
     # Kill it once it is well into the work, with tasks of both queues in hand.
     esperar(
         lambda: EnvioEmail.objects.filter(enviado__isnull=False).count() >= 8,
@@ -194,7 +193,7 @@ def _matar_a_mitad_y_recuperar(monkeypatch, buzon, broker: str, nombre: str) -> 
     muerto = time.monotonic()
     en_mano = _sin_confirmar(broker)
 
-    segundo = testing.iniciar_worker(f"{nombre}-b", CELERY_BROKER_URL=broker, **entorno)
+    segundo = iniciar_worker(f"{nombre}-b", CELERY_BROKER_URL=broker, **entorno)
     try:
         esperar(
             lambda: Venta.objects.filter(email_enviado=True).count() == len(ventas),
@@ -207,7 +206,7 @@ def _matar_a_mitad_y_recuperar(monkeypatch, buzon, broker: str, nombre: str) -> 
         if broker.startswith("redis"):
             esperar(lambda: _sin_confirmar(broker) == 0, timeout=30, mensaje="the broker to hold no message")
     finally:
-        testing.detener(segundo)
+        detener(segundo)
     duplicados = _verificar_una_vez_cada_una(buzon, ventas)
     _stock_exacto(ventas)
     return {

@@ -11,12 +11,11 @@ from django.test import Client
 from hypothesis import given
 from hypothesis import strategies as st
 
-from myproject.testing import ajustes_de_fuzz
 from notificaciones.models import Notificacion
+from pruebas.factories import ProductoFactory
+from pruebas.plugin import ajustes_de_fuzz
 from ventas import services
 from ventas.models import CarritoCompra, ItemCarrito, MovimientoInventario, Producto, Venta
-
-from .factories import ProductoFactory
 
 pytestmark = pytest.mark.django_db
 

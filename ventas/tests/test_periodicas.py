@@ -15,28 +15,12 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 
 from myproject.beat import programar
 from myproject.celery import app
-from myproject.testing import detener, esperar, lanzar
+from pruebas.factories import ProductoFactory, UsuarioFactory, VentaFactory
+from pruebas.procesos import detener, esperar, lanzar
 from ventas import graficas, reportes, services
 from ventas.models import CarritoCompra, EnvioEmail, EstadisticaVentas, ItemCarrito, Venta
 
-from .factories import ProductoFactory, UsuarioFactory
-
 MX = ZoneInfo("America/Mexico_City")
-
-
-def _venta(producto, comprador, cantidad: int, cuando: datetime, estado=Venta.Estado.COMPLETADA) -> Venta:
-    venta = Venta.objects.create(
-        producto=producto,
-        comprador=comprador,
-        vendedor=producto.vendedor,
-        cantidad=cantidad,
-        precio_unitario=producto.precio,
-        monto=producto.precio * cantidad,
-        estado=estado,
-    )
-    Venta.objects.filter(pk=venta.pk).update(fecha_creacion=cuando, numero=f"V-{venta.pk:05d}")
-    venta.refresh_from_db()
-    return venta
 
 
 # Schedules
@@ -105,14 +89,33 @@ def ventas_en_los_bordes(db):
     ana = ProductoFactory(nombre="Café", precio=Decimal("100.00"), vendedor=UsuarioFactory(username="ana"))
     beto = ProductoFactory(nombre="Taza", precio=Decimal("35.50"), vendedor=UsuarioFactory(username="beto"))
     dentro = [
-        _venta(ana, comprador, 2, datetime(2026, 11, 23, 0, 0, 0, tzinfo=MX)),
-        _venta(beto, comprador, 1, datetime(2026, 11, 23, 12, 30, tzinfo=MX)),
+        VentaFactory(
+            producto=ana, comprador=comprador, cantidad=2, fecha_creacion=datetime(2026, 11, 23, 0, 0, 0, tzinfo=MX)
+        ),
+        VentaFactory(
+            producto=beto, comprador=comprador, cantidad=1, fecha_creacion=datetime(2026, 11, 23, 12, 30, tzinfo=MX)
+        ),
         # 23:59:59.999 local is 05:59:59 UTC of the 24th: still the 23rd here.
-        _venta(ana, comprador, 1, datetime(2026, 11, 23, 23, 59, 59, 999000, tzinfo=MX)),
+        VentaFactory(
+            producto=ana,
+            comprador=comprador,
+            cantidad=1,
+            fecha_creacion=datetime(2026, 11, 23, 23, 59, 59, 999000, tzinfo=MX),
+        ),
     ]
-    _venta(ana, comprador, 5, datetime(2026, 11, 22, 23, 59, 59, tzinfo=MX))
-    _venta(ana, comprador, 7, datetime(2026, 11, 24, 0, 0, 0, tzinfo=MX))
-    _venta(beto, comprador, 9, datetime(2026, 11, 23, 10, 0, tzinfo=MX), estado=Venta.Estado.CANCELADA)
+    VentaFactory(
+        producto=ana, comprador=comprador, cantidad=5, fecha_creacion=datetime(2026, 11, 22, 23, 59, 59, tzinfo=MX)
+    )
+    VentaFactory(
+        producto=ana, comprador=comprador, cantidad=7, fecha_creacion=datetime(2026, 11, 24, 0, 0, 0, tzinfo=MX)
+    )
+    VentaFactory(
+        producto=beto,
+        comprador=comprador,
+        cantidad=9,
+        fecha_creacion=datetime(2026, 11, 23, 10, 0, tzinfo=MX),
+        estado=Venta.Estado.CANCELADA,
+    )
     return dentro
 
 
@@ -318,7 +321,7 @@ def test_las_tareas_periodicas_en_un_worker_real(celery_worker, buzon, settings)
 
     carrito = _carrito(UsuarioFactory(username="olvidadiza"), timedelta(days=8))
     producto = ProductoFactory(vendedor=UsuarioFactory(username="vende"))
-    _venta(producto, UsuarioFactory(), 3, timezone.now())
+    VentaFactory(producto=producto, comprador=UsuarioFactory(), cantidad=3, fecha_creacion=timezone.now())
 
     tasks.generar_reporte_diario.delay()
     tasks.limpiar_carritos_abandonados.delay()

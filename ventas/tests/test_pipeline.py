@@ -9,11 +9,10 @@ import pytest
 from django.db import connection, transaction
 from pypdf import PdfReader
 
-from myproject.testing import esperar
+from pruebas.factories import ProductoFactory, UsuarioFactory
+from pruebas.procesos import esperar
 from ventas import services, tasks
 from ventas.models import EnvioEmail, MovimientoInventario, Producto, Venta
-
-from .factories import ProductoFactory, UsuarioFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,10 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from pruebas.factories import UsuarioFactory
 from ventas import emails, services
 from ventas.models import EnvioEmail, Venta
-
-from .factories import UsuarioFactory
 
 
 @pytest.fixture

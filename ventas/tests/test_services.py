@@ -6,10 +6,9 @@ from django.core.mail import EmailMessage
 from django.utils import timezone
 
 from notificaciones.models import Notificacion
+from pruebas.factories import ProductoFactory
 from ventas import emails, selectors, services
 from ventas.models import CarritoCompra, EnvioEmail, MovimientoInventario, Producto, Venta
-
-from .factories import ProductoFactory
 
 
 def test_comprar_descuenta_stock_y_registra_la_venta(comprador, producto):

@@ -5,8 +5,8 @@ from smtplib import SMTPDataError
 import pytest
 from billiard.einfo import ExceptionInfo
 
-from myproject import testing
-from myproject.testing import esperar
+from pruebas import procesos
+from pruebas.procesos import esperar
 from ventas import services, tasks
 
 ADMIN = "ops@mitienda.local"
@@ -50,8 +50,8 @@ def test_en_un_worker_real_el_ultimo_reintento_fallido_avisa_una_vez(
     """The confirmation's last retry meets a busy mail server: no confirmation, one alert."""
     monkeypatch.setattr(services.postventa, "despachar_trabajo_de_venta", lambda venta_id: None)
     venta = services.comprar(comprador=comprador, producto_id=producto.pk, cantidad=1)
-    worker = testing.iniciar_worker("admins", CELERY_BROKER_URL=broker_redis_aparte, ADMINS=f"Ops <{ADMIN}>")
-    otra = testing.app_de_celery(broker_redis_aparte)
+    worker = procesos.iniciar_worker("admins", CELERY_BROKER_URL=broker_redis_aparte, ADMINS=f"Ops <{ADMIN}>")
+    otra = procesos.app_de_celery(broker_redis_aparte)
     try:
         buzon.rechazar(1)
         # Sent as its last attempt: what the worker sees after the sixth retry.
@@ -62,7 +62,7 @@ def test_en_un_worker_real_el_ultimo_reintento_fallido_avisa_una_vez(
         [aviso] = esperar(lambda: buzon.para(ADMIN), timeout=30, mensaje="the alert to the admins")
     finally:
         otra.close()
-        testing.detener(worker)
+        procesos.detener(worker)
 
     assert f"falló tras {ultimo} reintentos" in aviso["Subject"]
     assert f"args=[{venta.pk}]" in aviso.get_content()

@@ -4,10 +4,9 @@ from django.db.models import F
 from django.test import Client
 
 from notificaciones.models import Notificacion
+from pruebas.factories import ProductoFactory, UsuarioFactory
 from ventas import selectors, services
 from ventas.models import CarritoCompra, Producto, Venta
-
-from .factories import ProductoFactory, UsuarioFactory
 
 
 def _nada_escrito(producto, stock=10):
