@@ -43,6 +43,7 @@ def test_sin_admins_no_se_envia_nada_y_un_aviso_fallido_no_rompe_la_tarea(db, bu
 
 
 @pytest.mark.faults
+@pytest.mark.stack
 @pytest.mark.django_db(transaction=True)
 def test_en_un_worker_real_el_ultimo_reintento_fallido_avisa_una_vez(
     monkeypatch, buzon, broker_redis_aparte, comprador, producto
