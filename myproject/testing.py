@@ -205,15 +205,19 @@ def ping(control=None, destino: list[str] | None = None, timeout: float = 0.5) -
         return control.control.ping(destination=destino, timeout=timeout, connection=conexion) or []
 
 
-def iniciar_worker(nombre: str = "worker", colas: str = QUEUES, concurrencia: int = 2, **extra_env: str):
+def iniciar_worker(
+    nombre: str = "worker", colas: str = QUEUES, concurrencia: int = 2, incluir: str = "", **extra_env: str
+):
     """Start a real Celery worker process and wait until it answers a ping.
 
     A worker on another broker (``CELERY_BROKER_URL`` in ``extra_env``) is pinged through that broker.
+    ``incluir`` names more modules of tasks to load (``--include``), e.g. test-only ones.
     """
     nodo = f"{nombre}-{os.getpid()}@localhost"
     comando = [
         sys.executable, "-m", "celery", "-A", "myproject", "worker", "-l", "info", "-n", nodo,
         "-Q", colas, "-c", str(concurrencia), "--without-mingle", "--without-gossip",
+        *(["--include", incluir] if incluir else []),
     ]  # fmt: skip
     proceso = lanzar(nombre, comando, **extra_env)
     control = app_de_celery(extra_env["CELERY_BROKER_URL"]) if "CELERY_BROKER_URL" in extra_env else None
