@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "ventas",
     "notificaciones",
     "imagenes",
+    "deadletter",
 ]
 
 MIDDLEWARE = [
@@ -199,6 +200,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # holding others hostage.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# ...but a message whose runs killed their worker this many times in a row (out of
+# memory, a crash in Pillow) is held back at its next delivery, not run again: a
+# deadletter.DeadLetter row for the admin (see myproject.celery.Tarea, docs/operaciones.md).
+CELERY_MAX_DELIVERIES = env.int("CELERY_MAX_DELIVERIES", default=3)
+if CELERY_MAX_DELIVERIES < 1:
+    raise ImproperlyConfigured(f"CELERY_MAX_DELIVERIES ({CELERY_MAX_DELIVERIES}) must be at least 1.")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60

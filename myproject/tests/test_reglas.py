@@ -4,7 +4,7 @@ import ast
 from pathlib import Path
 
 BASE = Path(__file__).resolve().parents[2]
-APPS = ["ventas", "notificaciones", "imagenes", "myproject"]
+APPS = ["ventas", "notificaciones", "imagenes", "deadletter", "myproject"]
 ENVIOS = {"delay", "apply_async", "send_task"}
 TAREAS = {"shared_task", "task"}  # decorators that make a Celery task
 

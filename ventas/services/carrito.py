@@ -22,11 +22,24 @@ ABANDONO_CARRITO = timedelta(days=7)
 GRACIA_RECORDATORIO = timedelta(days=1)
 
 
+def _carrito_bloqueado(usuario) -> CarritoCompra | None:
+    """Return the user's open cart with its row locked until commit, or None.
+
+    Locked before anything is read from it: the abandoned-cart cleanup either waits for
+    this transaction (then finds the cart touched and keeps it) or has already deleted
+    the cart, and then there is none. Read without the lock, the cart could be deleted
+    under the request, whose writes then failed on PostgreSQL (a 500).
+    """
+    return selectors.carrito_abierto(usuario, bloquear=True)
+
+
 @transaction.atomic
 def agregar_al_carrito(*, usuario, producto_id: int, cantidad: int) -> ItemCarrito:
-    """Add units of a product to the user's open cart (created on first use)."""
+    """Add units of a product to the user's open cart (created on first use, or when the cleanup just deleted it)."""
     producto = selectors.productos_activos().get(pk=producto_id)
-    carrito, _ = CarritoCompra.objects.get_or_create(usuario=usuario, comprado=False)
+    carrito = _carrito_bloqueado(usuario)
+    if carrito is None:
+        carrito, _ = CarritoCompra.objects.get_or_create(usuario=usuario, comprado=False)
     item, creado = ItemCarrito.objects.get_or_create(
         carrito=carrito, producto=producto, defaults={"cantidad": cantidad}
     )
@@ -42,17 +55,18 @@ def agregar_al_carrito(*, usuario, producto_id: int, cantidad: int) -> ItemCarri
 
 @transaction.atomic
 def cambiar_cantidad(*, usuario, item_id: int, cantidad: int) -> None:
-    """Set an item's quantity; zero removes it."""
-    item = ItemCarrito.objects.select_related("carrito").get(
-        pk=item_id, carrito__usuario=usuario, carrito__comprado=False
-    )
+    """Set an item's quantity; zero removes it. Raise ItemCarrito.DoesNotExist unless it is in the user's open cart."""
+    carrito = _carrito_bloqueado(usuario)
+    if carrito is None:
+        raise ItemCarrito.DoesNotExist(f"{usuario} no tiene carrito abierto.")
+    item = carrito.items.get(pk=item_id)
     if cantidad == 0:
         item.delete()
     else:
         validar_cantidad(cantidad)
         item.cantidad = cantidad
         item.save(update_fields=["cantidad"])
-    item.carrito.save(update_fields=["ultima_modificacion"])
+    carrito.save(update_fields=["ultima_modificacion"])
 
 
 # Abandoned carts (a Beat job)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from celery.signals import before_task_publish
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 from kombu import Connection, Producer, Queue
 
@@ -146,34 +147,71 @@ def _ventas_en_vuelo(monkeypatch, broker: str, cuantas: int) -> list[Venta]:
     return ventas
 
 
-def _verificar_una_vez_cada_una(buzon, ventas: list[Venta]) -> int:
-    """Check each sale got one invoice and one confirmation; return the duplicate deliveries seen.
+def _copias_repetidas(emails, clave: str) -> int:
+    """Check ``emails`` is one delivery of the email ``clave``, or two identical ones; return the repeats.
 
     SMTP is at-least-once: a worker killed after the server accepted a message but
     before recording it makes its successor send it again. Such a copy carries the
-    same Message-ID (mail servers may drop it) and only a sale whose email claim was
+    same Message-ID (mail servers may drop it) and only an email whose claim was
     taken over (``intentos`` > 1) may have one. See docs/reliability.md.
     """
+    assert emails, f"no email {clave}"
+    if len(emails) == 1:
+        return 0
+    envio = EnvioEmail.objects.get(clave=clave)
+    assert len(emails) == 2 and envio.intentos > 1, (clave, len(emails), envio.intentos)
+    assert len({e["Message-ID"] for e in emails}) == 1
+    return 1
+
+
+def _verificar_una_vez_cada_una(buzon, ventas: list[Venta]) -> int:
+    """Check each sale got one invoice and one confirmation (the worker's writes); return the repeats seen."""
     duplicados = 0
     for venta in Venta.objects.filter(pk__in=[v.pk for v in ventas]).select_related("comprador"):
         assert venta.estado == Venta.Estado.COMPLETADA and venta.email_enviado, venta
-        assert venta.factura and Path(settings.MEDIA_ROOT, venta.factura.name).read_bytes().startswith(b"%PDF")
-        assert MovimientoInventario.objects.filter(venta=venta).count() == 1
+        assert Path(venta.factura.name).name.startswith(f"factura-{venta.numero}"), venta.factura.name
+        assert Path(settings.MEDIA_ROOT, venta.factura.name).read_bytes().startswith(b"%PDF")
         emails = _emails_de(buzon, venta)
-        assert emails and all(e["To"] == venta.comprador.email for e in emails)
-        if len(emails) > 1:
-            envio = EnvioEmail.objects.get(clave=f"confirmacion:venta:{venta.pk}")
-            assert len(emails) == 2 and envio.intentos > 1, (venta, len(emails), envio.intentos)
-            assert len({e["Message-ID"] for e in emails}) == 1
-            duplicados += 1
+        assert all(e["To"] == venta.comprador.email for e in emails)
+        duplicados += _copias_repetidas(emails, f"confirmacion:venta:{venta.pk}")
     return duplicados
 
 
+def _un_aviso_por_cruce(buzon, ventas: list[Venta]) -> int:
+    """Check the workers' stock checks: each product that ended under its minimum crossed it once and its
+    supplier heard once; the others neither. Return the repeated alerts seen (SMTP, as above).
+
+    Every sale's pipeline checks its product, so a product low after five sales is
+    checked five times, by workers that may die mid-check and run again.
+    """
+    duplicados, vistos = 0, set()
+    for producto in Producto.objects.filter(pk__in={v.producto_id for v in ventas}).select_related("proveedor"):
+        bajo = producto.stock_bajo
+        vistos.add(bajo)
+        assert (producto.cruces_stock_bajo, producto.alerta_stock_enviada) == (int(bajo), bajo), producto
+        avisos = [m for m in buzon.mensajes if m["To"] == producto.proveedor.email]
+        assert all(a["Subject"] == f"Stock bajo: {producto.nombre}" for a in avisos)
+        if bajo:
+            duplicados += _copias_repetidas(avisos, f"stock_bajo:producto:{producto.pk}:1")
+        else:
+            assert avisos == [] and not EnvioEmail.objects.filter(
+                clave__startswith=f"stock_bajo:producto:{producto.pk}:"
+            )
+    assert vistos == {True, False}, "the sales must leave some products under their minimum and some not"
+    return duplicados
+
+
+def _productos_bajos(ventas: list[Venta]):
+    return Producto.objects.filter(pk__in={v.producto_id for v in ventas}, stock__lt=F("stock_minimo"))
+
+
 def _stock_exacto(ventas: list[Venta]) -> None:
+    """Check stock and the movements explain each other: the checkout wrote both, and no task may touch them."""
     for producto in Producto.objects.filter(pk__in={v.producto_id for v in ventas}):
         vendidas = sum(v.cantidad for v in ventas if v.producto_id == producto.pk)
         assert producto.stock == 20 - vendidas
         assert -sum(producto.movimientos.values_list("cantidad", flat=True)) == vendidas
+    assert MovimientoInventario.objects.filter(venta__in=ventas).count() == len(ventas)
 
 
 def _matar_a_mitad_y_recuperar(monkeypatch, buzon, broker: str, nombre: str) -> dict:
@@ -202,18 +240,28 @@ def _matar_a_mitad_y_recuperar(monkeypatch, buzon, broker: str, nombre: str) -> 
             mensaje="every sale to be completed after the kill",
         )
         recuperacion = time.monotonic() - muerto
+        # Each supplier alert is a message of its own, sent by a stock check: it may come last.
+        avisos = [f"stock_bajo:producto:{p}:1" for p in _productos_bajos(ventas).values_list("pk", flat=True)]
+        esperar(
+            lambda: EnvioEmail.objects.filter(clave__in=avisos, enviado__isnull=False).count() == len(avisos),
+            timeout=VISIBILIDAD + 45,
+            intervalo=0.2,
+            mensaje="every supplier alert of a low product to be sent",
+        )
         # Let late duplicates (a retry waiting out an email claim) run too, before counting.
         if broker.startswith("redis"):
             esperar(lambda: _sin_confirmar(broker) == 0, timeout=30, mensaje="the broker to hold no message")
     finally:
         detener(segundo)
     duplicados = _verificar_una_vez_cada_una(buzon, ventas)
+    avisos_duplicados = _un_aviso_por_cruce(buzon, ventas)
     _stock_exacto(ventas)
     return {
         "hechas_al_matar": hechas_al_matar,
         "sin_confirmar_al_matar": en_mano,
         "recuperacion": round(recuperacion, 1),
         "duplicados": duplicados,
+        "avisos_duplicados": avisos_duplicados,
     }
 
 
@@ -302,5 +350,10 @@ def test_el_mismo_mensaje_entregado_dos_veces(celery_worker, buzon, comprador, v
     assert len(_emails_de(buzon, venta)) == 1
     assert len(buzon.para(producto.proveedor.email)) == 1
     assert [f.name for f in _facturas_en_disco(venta)] == [Path(venta.factura.name).name]
+    # What the three runs of the stock check wrote: one crossing, its alert sent once.
+    producto.refresh_from_db()
+    assert (producto.cruces_stock_bajo, producto.alerta_stock_enviada) == (1, True)
+    assert EnvioEmail.objects.get(clave=f"stock_bajo:producto:{producto.pk}:1").intentos == 1
+    # Written by the checkout, not by a task: the repeats must not touch them either.
     assert MovimientoInventario.objects.filter(producto=producto).count() == 1
-    assert Producto.objects.get(pk=producto.pk).stock == 3
+    assert producto.stock == 3

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DeadLetterConfig(AppConfig):
+    name = "deadletter"
+    verbose_name = "Mensajes retenidos"
