@@ -60,25 +60,25 @@ def _lanzar_procesamiento(imagen_id: int) -> None:
     tasks.procesar_imagen_subida.delay(imagen_id)
 
 
-def _ajustes_procesamiento() -> dict:
-    return {"max_pixeles": settings.IMAGENES_MAX_PIXELS}
-
-
 def _registrar_error(imagen_id: int, mensaje: str) -> None:
     """Keep the first reason an image could not be processed."""
     ImagenUsuario.objects.filter(pk=imagen_id, error="").update(error=mensaje[:300])
 
 
-def _procesar_original(imagen_id: int, funcion):
+def _procesar_original(imagen_id: int, funcion, *, decodifica: bool = True):
     """Run a pure ``procesamiento`` function on the stored original; return (result, error).
 
-    A file Pillow rejects is recorded as the image's error and returned, not raised, so
-    the header task ends normally: no retry loop on a poison file.
+    A function that ``decodifica`` gets the memory budget of one decode. A file Pillow
+    rejects (or one over that budget) is recorded as the image's error and returned, not
+    raised, so the header task ends normally: no retry loop on a poison file.
     """
     imagen = ImagenUsuario.objects.get(pk=imagen_id)
+    ajustes = {"max_pixeles": settings.IMAGENES_MAX_PIXELS}
+    if decodifica:
+        ajustes["max_memoria"] = settings.IMAGENES_MAX_MEMORIA_MB * 1024 * 1024
     try:
         with imagen.archivo_original.open("rb") as original:
-            return funcion(original, **_ajustes_procesamiento()), None
+            return funcion(original, **ajustes), None
     except procesamiento.ImagenInvalida as error:
         _registrar_error(imagen_id, str(error))
         return None, str(error)
@@ -100,7 +100,7 @@ def generar_thumbnails(*, imagen_id: int) -> dict:
 
 def extraer_metadatos(*, imagen_id: int) -> dict:
     """Read and store what the photo's header says (camera, date, size); never GPS."""
-    metadatos, error = _procesar_original(imagen_id, procesamiento.leer_metadatos)
+    metadatos, error = _procesar_original(imagen_id, procesamiento.leer_metadatos, decodifica=False)
     if error is not None:
         return {"metadatos": False, "error": error}
     ImagenUsuario.objects.filter(pk=imagen_id).update(metadatos=metadatos)

@@ -61,3 +61,9 @@ def producto_propio(usuaria):
 @pytest.fixture(autouse=True)
 def _hash_rapido(settings):
     usar_hash_rapido(settings)
+
+
+@pytest.fixture(autouse=True)
+def _sin_limite_de_subidas(settings):
+    """Let the tests upload freely (the fuzzers send hundreds a minute); the limit has its own test."""
+    settings.IMAGENES_SUBIDAS_POR_MINUTO = 100_000
