@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from myproject.commit import partial
@@ -185,19 +186,50 @@ def fallo_en_procesamiento(*, imagen_id: int, motivo: str) -> str | None:
         return _cambiar_estado(imagen, Estado.FALLIDA, error=imagen.error or motivo, desde=Estado.PROCESANDO)
 
 
+def iniciar_procesamiento(*, imagen_id: int) -> bool:
+    """Start the sweep's clock for an image about to be processed; return False if it is not processing."""
+    return bool(
+        ImagenUsuario.objects.filter(pk=imagen_id, estado=Estado.PROCESANDO).update(procesando_desde=timezone.now())
+    )
+
+
+def _cabecera_terminada(imagen: ImagenUsuario) -> bool:
+    """Return whether the chord's header stored all it decides on: the versions and a verdict, or an error."""
+    if imagen.error:
+        return True
+    hay_veredicto = imagen.contenido_seguro is not None or bool(imagen.nota_moderacion)  # a hold for review is one
+    return hay_veredicto and all(imagen.archivo(v) for v in VERSIONES)
+
+
 def barrer_imagenes_atascadas(*, minutos: int | None = None) -> int:
-    """Fail every image stuck in ``procesando`` for longer than ``minutos``; return how many."""
+    """Finish or fail every image processing for longer than ``minutos``; return how many changed.
+
+    The clock runs from when the chord started (``procesando_desde``), not from the
+    upload, so an image that waited behind a backlog is not failed for it; an image
+    whose start message was lost counts from its upload. An image whose header stored
+    everything lost only its callback (the result backend forgot the chord: Redis
+    restarted without persistence), so it is finished as the callback would have done;
+    only the others fail.
+    """
     minutos = settings.IMAGENES_MINUTOS_ATASCADA if minutos is None else minutos
     limite = timezone.now() - timedelta(minutes=minutos)
-    ids = list(ImagenUsuario.objects.filter(estado=Estado.PROCESANDO, creada__lt=limite).values_list("pk", flat=True))
+    atascadas = ImagenUsuario.objects.filter(estado=Estado.PROCESANDO).filter(
+        Q(procesando_desde__lt=limite) | Q(procesando_desde__isnull=True, creada__lt=limite)
+    )
     motivo = "El procesamiento tardó demasiado. Vuelve a subir la imagen."
-    hechas = 0
-    for imagen_id in ids:
-        if fallo_en_procesamiento(imagen_id=imagen_id, motivo=motivo):
-            hechas += 1
-    if hechas:
-        logger.warning("Barrido: %s imágenes atascadas marcadas como fallidas", hechas)
-    return hechas
+    terminadas = fallidas = 0
+    for imagen in list(atascadas):
+        if _cabecera_terminada(imagen):
+            terminadas += bool(finalizar_procesamiento(imagen_id=imagen.pk))
+        else:
+            fallidas += bool(fallo_en_procesamiento(imagen_id=imagen.pk, motivo=motivo))
+    if terminadas or fallidas:
+        logger.warning(
+            "Barrido: %s imágenes atascadas terminadas (su chord se perdió), %s marcadas como fallidas",
+            terminadas,
+            fallidas,
+        )
+    return terminadas + fallidas
 
 
 @transaction.atomic

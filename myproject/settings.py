@@ -257,6 +257,8 @@ CELERY_TASK_ROUTES = {
     "ventas.tasks.enviar_recordatorio_carrito": {"queue": "emails"},
     "ventas.tasks.notificar_stock_bajo": {"queue": "emails"},
     "ventas.tasks.generar_factura_*": {"queue": "procesamiento_pesado"},
+    # The sweep watches the heavy queue's images: a backlog there must not delay it.
+    "imagenes.tasks.barrer_imagenes_atascadas": {"queue": "celery"},
     "imagenes.tasks.*": {"queue": "procesamiento_pesado"},
     "*.tasks.actualizar_estadisticas": {"queue": "analytics"},
 }
