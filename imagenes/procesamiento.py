@@ -36,11 +36,12 @@ CALIDAD_JPEG = 85
 MAX_PIXELES = 40_000_000
 # Above PIXELES_LIBRES a file must carry at least one byte per MAX_PIXELES_POR_BYTE
 # pixels. Measured with Pillow 13 on generated images (docs/imagenes.md has the table):
-# JPEG never goes past 64 px/byte, not even one flat colour at q85 (noisy photos 2–15,
-# smooth ones 30–50); PNG screenshots 10–50; lossless WebP screenshots 230–415 at
-# 2–8 MP; flat-colour PNG and WebP 230–25,000. So every JPEG and PNG screenshot
-# passes at any size, any image up to 12 MP passes however flat, and what fails is a
-# bomb: the 28-byte 40 MP WebP (1.4 million px/byte) or a 116 KB 40 MP PNG (340).
+# JPEG never goes past 64 px/byte, not even one flat colour at q85 (noisy photos 2–28,
+# noiseless ones 30–48); PNG screenshots 10–51; lossy WebP of a noiseless scene
+# 133–186; lossless WebP screenshots 226–415 at 2–8 MP; flat-colour PNG and WebP
+# 229–24,500. So every JPEG and PNG screenshot passes at any size, any image up to
+# 12 MP passes however flat, and what fails is a bomb: the 28-byte 40 MP WebP
+# (1.4 million px/byte) or a 156 KB 36 MP PNG (230).
 MAX_PIXELES_POR_BYTE = 100
 PIXELES_LIBRES = 12_000_000
 # What one decode in the worker may take, estimated before it starts (memoria_estimada).
