@@ -8,7 +8,7 @@ from . import procesamiento, selectors
 
 
 class SubirImagenForm(forms.Form):
-    """Upload form: every check runs here, before the file is stored or fully trusted."""
+    """Upload form: every check runs here, before the file is stored; none decodes a pixel."""
 
     archivo = forms.FileField(
         label="Imagen",
@@ -36,7 +36,12 @@ class SubirImagenForm(forms.Form):
                 params={"peso": filesizeformat(archivo.size), "maximo": filesizeformat(settings.IMAGENES_MAX_BYTES)},
             )
         try:
-            self.info = procesamiento.validar(archivo, max_pixeles=settings.IMAGENES_MAX_PIXELS)
+            self.info = procesamiento.validar(
+                archivo,
+                max_pixeles=settings.IMAGENES_MAX_PIXELS,
+                max_pixeles_por_byte=settings.IMAGENES_MAX_PIXELES_POR_BYTE,
+                pixeles_libres=settings.IMAGENES_PIXELES_LIBRES,
+            )
         except procesamiento.ImagenInvalida as error:
             raise forms.ValidationError(str(error), code="invalida") from None
         finally:

@@ -39,6 +39,8 @@ class ImagenUsuario(models.Model):
     estado = models.CharField(max_length=20, choices=Estado, default=Estado.PROCESANDO, db_index=True)
     error = models.CharField(max_length=300, blank=True)
     creada = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the chord last started: the sweep's clock (an image may wait in the queue first).
+    procesando_desde = models.DateTimeField(null=True, blank=True)
     actualizada = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,14 +1,18 @@
 """Pillow work on uploaded photos, with no Django in it.
 
-Three things happen here, each cheap and each safe on hostile input:
+Three things happen here, each safe on hostile input:
 
-- ``validar`` checks a file before anything trusts it: JPEG/PNG/WebP by content, a
-  pixel limit checked from the header (decompression-bomb warnings become errors),
-  ``verify()`` and a full decode to catch truncated or corrupted data;
-- ``generar_versiones`` decodes the photo ONCE (at reduced size where JPEG allows it,
-  via ``draft``), applies the EXIF orientation, and cascades the sizes from the
-  largest down with LANCZOS. The outputs are JPEG q85 optimized, keep the colour
-  profile and carry no EXIF at all (no GPS, no camera serials);
+- ``validar`` runs in the web request and never decodes a pixel: JPEG/PNG/WebP by
+  content, the pixel limit and a plausible pixels-per-byte ratio checked from the
+  header (a 28-byte WebP that declares 40 MP is refused here), and a structural check
+  that the file is whole (PNG chunk CRCs up to IEND, JPEG's end-of-image marker after
+  its first scan), all reading compressed bytes only;
+- ``generar_versiones`` runs in the worker. It decodes the photo ONCE (at reduced size
+  where JPEG allows it, via ``draft``), but only after the memory the decode will take,
+  estimated from the header (``memoria_estimada``), fits ``max_memoria``; then it
+  applies the EXIF orientation and cascades the sizes from the largest down with
+  LANCZOS. The outputs are JPEG q85 optimized, keep the colour profile and carry no
+  EXIF at all (no GPS, no camera serials);
 - ``leer_metadatos`` reads what a user may see (camera, date taken, dimensions,
   format) from the header without decoding pixels, and never GPS.
 """
@@ -30,6 +34,18 @@ FORMATOS = ("JPEG", "PNG", "WEBP")
 TAMANOS: dict[str, int] = {"large": 1080, "medium": 640, "thumbnail": 150}
 CALIDAD_JPEG = 85
 MAX_PIXELES = 40_000_000
+# Above PIXELES_LIBRES a file must carry at least one byte per MAX_PIXELES_POR_BYTE
+# pixels. Measured with Pillow 13 on generated images (docs/imagenes.md has the table):
+# JPEG never goes past 64 px/byte, not even one flat colour at q85 (noisy photos 2–28,
+# noiseless ones 30–48); PNG screenshots 10–51; lossy WebP of a noiseless scene
+# 133–186; lossless WebP screenshots 226–415 at 2–8 MP; flat-colour PNG and WebP
+# 229–24,500. So every JPEG and PNG screenshot passes at any size, any image up to
+# 12 MP passes however flat, and what fails is a bomb: the 28-byte 40 MP WebP
+# (1.4 million px/byte) or a 156 KB 36 MP PNG (230).
+MAX_PIXELES_POR_BYTE = 100
+PIXELES_LIBRES = 12_000_000
+# What one decode in the worker may take, estimated before it starts (memoria_estimada).
+MAX_MEMORIA = 512 * 1024 * 1024
 
 # What a broken or hostile file can make Pillow raise while opening or decoding.
 ERRORES_PILLOW = (
@@ -41,6 +57,20 @@ ERRORES_PILLOW = (
     IndexError,
 )
 BOMBAS = (Image.DecompressionBombError, Image.DecompressionBombWarning)
+# Peak bytes per pixel of decodificar (decode, EXIF rotation, conversion to RGB or L),
+# measured with Pillow 13 on 9 MP images, upright and rotated, and rounded up (the
+# measured peak in brackets): see memoria_estimada and docs/imagenes.md.
+_BYTES_WEBP = 18  # [15.8] libwebp's canvas and its copy, the frame's bytes, Pillow's image
+_BYTES_JPEG = 12  # [8.9] per pixel decoded, after draft()
+_BYTES_PNG = {
+    "1": 3,  # [2.0]
+    "L": 3,  # [1.6]
+    "RGB": 9,  # [8.0 rotated, 6.0 upright] Pillow keeps RGB in 4 bytes
+    "P": 12,  # [10.0] made RGB or RGBA at full size
+    "I;16": 12,  # [10.0] scaled through 32-bit "I"
+    "I;16B": 12,
+}
+_BYTES_PNG_OTRO = 16  # [13.0] RGBA, LA: a white background is pasted under an RGBA copy
 
 Fuente = bytes | str | BinaryIO | IO[bytes]
 
@@ -60,6 +90,7 @@ class InfoImagen:
     ancho: int
     alto: int
     modo: str
+    fotogramas: int = 1
 
 
 def _como_archivo(fuente: Fuente) -> BinaryIO:
@@ -114,24 +145,72 @@ def _errores_de_pillow(max_pixeles: int) -> Iterator[None]:
             raise ImagenInvalida("La imagen es demasiado grande para procesarla.") from None
 
 
-def validar(fuente: Fuente, *, max_pixeles: int = MAX_PIXELES) -> InfoImagen:
-    """Check that ``fuente`` is a whole JPEG/PNG/WebP within the pixel limit; return its facts.
+def validar(
+    fuente: Fuente,
+    *,
+    max_pixeles: int = MAX_PIXELES,
+    max_pixeles_por_byte: int = MAX_PIXELES_POR_BYTE,
+    pixeles_libres: int = PIXELES_LIBRES,
+) -> InfoImagen:
+    """Check that ``fuente`` is a whole JPEG/PNG/WebP within the limits; return its facts.
 
-    Raise ``ImagenInvalida`` with a message for the user otherwise. The pixel count is
-    checked from the header, before any pixel is decoded; then ``verify()`` checks the
-    structure and a full decode (at 1/8 scale for JPEG, which still reads every byte
-    of the compressed data) catches truncation.
+    Raise ``ImagenInvalida`` with a message for the user otherwise. Only headers and
+    compressed bytes are read, never a pixel decoded, so this is as cheap for a
+    decompression bomb as for a photo: format, dimensions and frame count come from the
+    header, and the file must carry enough bytes for its pixels (see
+    ``MAX_PIXELES_POR_BYTE``). Damage that only a decode would show (bad data inside a
+    scan) is left to the worker, which fails the image with a reason.
     """
-    with _errores_de_pillow(max_pixeles):
-        imagen = _abrir(fuente, max_pixeles)
-        info = InfoImagen(_formato(imagen), imagen.size[0], imagen.size[1], imagen.mode)
-        imagen.verify()
-        # verify() leaves the image unusable: open again for the decode.
-        imagen = _abrir(fuente, max_pixeles)
-        if _formato(imagen) == "JPEG":
-            imagen.draft(None, (max(1, imagen.size[0] // 8), max(1, imagen.size[1] // 8)))
-        imagen.load()
+    with _errores_de_pillow(max_pixeles), _abrir(fuente, max_pixeles) as imagen:
+        info = InfoImagen(_formato(imagen), imagen.size[0], imagen.size[1], imagen.mode, getattr(imagen, "n_frames", 1))
+        archivo = imagen.fp
+        archivo.seek(0, io.SEEK_END)
+        peso = archivo.tell()
+        pixeles = info.ancho * info.alto
+        if pixeles > pixeles_libres and pixeles > max_pixeles_por_byte * peso:
+            cuanto = f"{peso} bytes" if peso < 1024 else f"{peso // 1024} KB"
+            raise ImagenInvalida(
+                f"La imagen dice medir {info.ancho}×{info.alto} píxeles pero pesa solo {cuanto}; "
+                "no parece una foto ni una captura de pantalla."
+            )
+        if info.formato == "PNG":
+            imagen.verify()  # chunk lengths and CRCs up to IEND; nothing is inflated
+        elif info.formato == "JPEG" and not _jpeg_completo(archivo):
+            raise ImagenInvalida("El archivo de imagen está dañado o incompleto.")
+        # A cut-off WebP never gets here: libwebp's demuxer refuses it in Image.open.
     return info
+
+
+def _jpeg_completo(archivo: BinaryIO) -> bool:
+    """Return whether an end-of-image marker follows the first scan; a cut-off JPEG has none.
+
+    The segments up to the first SOS are skipped by their lengths (an EXIF thumbnail
+    inside APP1 has markers of its own); after it, a 0xFF in the entropy-coded data is
+    always followed by 0x00 or a restart marker, so 0xFFD9 there is the real end.
+    Extra data after it (an MPO's second picture, a phone's trailer) is allowed.
+    """
+    archivo.seek(2)
+    while True:
+        marca = archivo.read(2)
+        if len(marca) < 2 or marca[0] != 0xFF:
+            return False
+        if marca[1] == 0xFF:  # fill byte before a marker
+            archivo.seek(-1, io.SEEK_CUR)
+            continue
+        if marca[1] == 0x01 or 0xD0 <= marca[1] <= 0xD7:  # markers without a length
+            continue
+        largo = archivo.read(2)
+        if len(largo) < 2 or int.from_bytes(largo, "big") < 2:
+            return False
+        archivo.seek(int.from_bytes(largo, "big") - 2, io.SEEK_CUR)
+        if marca[1] == 0xDA:
+            break
+    anterior = b""
+    while bloque := archivo.read(1 << 20):
+        if b"\xff\xd9" in anterior + bloque:
+            return True
+        anterior = bloque[-1:]
+    return False
 
 
 def tamano_ajustado(ancho: int, alto: int, lado: int) -> tuple[int, int]:
@@ -176,17 +255,54 @@ def _espacio_icc(icc: bytes) -> str:
     return icc[16:20].decode("ascii", "replace").strip() if len(icc) >= 20 else ""
 
 
-def decodificar(fuente: Fuente, *, lado: int, max_pixeles: int = MAX_PIXELES) -> tuple[Image.Image, bytes | None]:
-    """Decode once, as small as ``lado`` allows, upright and in RGB or L; return it and its ICC profile."""
+def memoria_estimada(imagen: ImageFile.ImageFile, tamano_original: tuple[int, int]) -> int:
+    """Return the bytes ``decodificar`` needs at its peak for ``imagen``, from its header alone.
+
+    Call it after ``draft``: a JPEG is decoded at the drafted ``imagen.size`` but a
+    progressive one keeps its coefficients at ``tamano_original``. Only the first frame
+    of an animated PNG or WebP is ever decoded (the versions are stills), so the other
+    frames cost nothing; bytes per pixel depend on format and mode (``_BYTES_*``).
+    """
+    ancho, alto = imagen.size
+    pixeles = ancho * alto
+    formato = _formato(imagen)
+    if formato == "WEBP":
+        return pixeles * _BYTES_WEBP
+    if formato == "JPEG":
+        memoria = pixeles * _BYTES_JPEG
+        if imagen.info.get("progressive") or imagen.info.get("progression"):
+            # A progressive JPEG keeps every DCT coefficient (2 bytes each) of the full
+            # size until its last scan, whatever draft() asked for.
+            memoria += tamano_original[0] * tamano_original[1] * 2 * len(imagen.layer)
+        return memoria
+    return pixeles * _BYTES_PNG.get(imagen.mode, _BYTES_PNG_OTRO)
+
+
+def _comprobar_memoria(imagen: ImageFile.ImageFile, tamano_original: tuple[int, int], max_memoria: int) -> None:
+    if memoria_estimada(imagen, tamano_original) > max_memoria:
+        ancho, alto = tamano_original
+        raise ImagenInvalida(f"La imagen ({ancho}×{alto}, {imagen.mode}) es demasiado grande para procesarla.")
+
+
+def decodificar(
+    fuente: Fuente, *, lado: int, max_pixeles: int = MAX_PIXELES, max_memoria: int = MAX_MEMORIA
+) -> tuple[Image.Image, bytes | None]:
+    """Decode once, as small as ``lado`` allows, upright and in RGB or L; return it and its ICC profile.
+
+    Nothing is decoded if the estimated peak (``memoria_estimada``) is over ``max_memoria``.
+    """
     with _errores_de_pillow(max_pixeles):
         imagen = _abrir(fuente, max_pixeles)
+        original = imagen.size
         if _formato(imagen) == "JPEG":
             # DCT-domain scaling: a 12 MP photo wanted at 1080 decodes at 1/2 or 1/4.
             imagen.draft(None, tamano_ajustado(*imagen.size, lado))
+        _comprobar_memoria(imagen, original, max_memoria)
         icc = imagen.info.get("icc_profile") or None
         imagen.load()
-        erguida = ImageOps.exif_transpose(imagen)
-        salida, icc = _a_rgb_o_gris(erguida, icc)
+        # In place: an upright image (most of them) is not copied at full size.
+        ImageOps.exif_transpose(imagen, in_place=True)
+        salida, icc = _a_rgb_o_gris(imagen, icc)
     if icc and _espacio_icc(icc) != ("GRAY" if salida.mode == "L" else "RGB"):
         icc = None
     salida.info = {}  # nothing of the original's metadata travels on
@@ -208,6 +324,7 @@ def generar_versiones(
     *,
     tamanos: dict[str, int] | None = None,
     max_pixeles: int = MAX_PIXELES,
+    max_memoria: int = MAX_MEMORIA,
     calidad: int = CALIDAD_JPEG,
 ) -> dict[str, bytes]:
     """Return ``{name: jpeg bytes}`` for each size, fit inside its square, upright, no EXIF.
@@ -217,7 +334,7 @@ def generar_versiones(
     sharp as resizing each from the original with LANCZOS.
     """
     tamanos = dict(sorted((tamanos or TAMANOS).items(), key=lambda par: -par[1]))
-    base, icc = decodificar(fuente, lado=max(tamanos.values()), max_pixeles=max_pixeles)
+    base, icc = decodificar(fuente, lado=max(tamanos.values()), max_pixeles=max_pixeles, max_memoria=max_memoria)
     versiones: dict[str, bytes] = {}
     actual = base
     for nombre, lado in tamanos.items():
@@ -261,7 +378,9 @@ def leer_metadatos(fuente: Fuente, *, max_pixeles: int = MAX_PIXELES) -> dict:
     """
     with _errores_de_pillow(max_pixeles):
         imagen = _abrir(fuente, max_pixeles)
-        exif = imagen.getexif()
+        # The base class reads the EXIF that open() found in the header; PNG's own
+        # getexif() decodes every pixel to look for an eXIf chunk after them.
+        exif = Image.Image.getexif(imagen)
         orientacion = exif.get(ExifTags.Base.Orientation)
         ancho, alto = imagen.size
         if orientacion in _GIRO:
@@ -292,9 +411,11 @@ def _copiar(origen, etiquetas: dict, destino: dict) -> None:
             destino[nombre] = limpio
 
 
-def version_para_moderar(fuente: Fuente, *, lado: int = 512, max_pixeles: int = MAX_PIXELES) -> bytes:
+def version_para_moderar(
+    fuente: Fuente, *, lado: int = 512, max_pixeles: int = MAX_PIXELES, max_memoria: int = MAX_MEMORIA
+) -> bytes:
     """Return a small upright JPEG without EXIF to send to the moderation service."""
-    imagen, _icc = decodificar(fuente, lado=lado, max_pixeles=max_pixeles)
+    imagen, _icc = decodificar(fuente, lado=lado, max_pixeles=max_pixeles, max_memoria=max_memoria)
     destino = tamano_ajustado(*imagen.size, lado)
     if destino != imagen.size:
         imagen = imagen.resize(destino, Image.Resampling.LANCZOS)

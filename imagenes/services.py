@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from myproject.commit import partial
@@ -60,25 +61,25 @@ def _lanzar_procesamiento(imagen_id: int) -> None:
     tasks.procesar_imagen_subida.delay(imagen_id)
 
 
-def _ajustes_procesamiento() -> dict:
-    return {"max_pixeles": settings.IMAGENES_MAX_PIXELS}
-
-
 def _registrar_error(imagen_id: int, mensaje: str) -> None:
     """Keep the first reason an image could not be processed."""
     ImagenUsuario.objects.filter(pk=imagen_id, error="").update(error=mensaje[:300])
 
 
-def _procesar_original(imagen_id: int, funcion):
+def _procesar_original(imagen_id: int, funcion, *, decodifica: bool = True):
     """Run a pure ``procesamiento`` function on the stored original; return (result, error).
 
-    A file Pillow rejects is recorded as the image's error and returned, not raised, so
-    the header task ends normally: no retry loop on a poison file.
+    A function that ``decodifica`` gets the memory budget of one decode. A file Pillow
+    rejects (or one over that budget) is recorded as the image's error and returned, not
+    raised, so the header task ends normally: no retry loop on a poison file.
     """
     imagen = ImagenUsuario.objects.get(pk=imagen_id)
+    ajustes = {"max_pixeles": settings.IMAGENES_MAX_PIXELS}
+    if decodifica:
+        ajustes["max_memoria"] = settings.IMAGENES_MAX_MEMORIA_MB * 1024 * 1024
     try:
         with imagen.archivo_original.open("rb") as original:
-            return funcion(original, **_ajustes_procesamiento()), None
+            return funcion(original, **ajustes), None
     except procesamiento.ImagenInvalida as error:
         _registrar_error(imagen_id, str(error))
         return None, str(error)
@@ -100,7 +101,7 @@ def generar_thumbnails(*, imagen_id: int) -> dict:
 
 def extraer_metadatos(*, imagen_id: int) -> dict:
     """Read and store what the photo's header says (camera, date, size); never GPS."""
-    metadatos, error = _procesar_original(imagen_id, procesamiento.leer_metadatos)
+    metadatos, error = _procesar_original(imagen_id, procesamiento.leer_metadatos, decodifica=False)
     if error is not None:
         return {"metadatos": False, "error": error}
     ImagenUsuario.objects.filter(pk=imagen_id).update(metadatos=metadatos)
@@ -185,19 +186,50 @@ def fallo_en_procesamiento(*, imagen_id: int, motivo: str) -> str | None:
         return _cambiar_estado(imagen, Estado.FALLIDA, error=imagen.error or motivo, desde=Estado.PROCESANDO)
 
 
+def iniciar_procesamiento(*, imagen_id: int) -> bool:
+    """Start the sweep's clock for an image about to be processed; return False if it is not processing."""
+    return bool(
+        ImagenUsuario.objects.filter(pk=imagen_id, estado=Estado.PROCESANDO).update(procesando_desde=timezone.now())
+    )
+
+
+def _cabecera_terminada(imagen: ImagenUsuario) -> bool:
+    """Return whether the chord's header stored all it decides on: the versions and a verdict, or an error."""
+    if imagen.error:
+        return True
+    hay_veredicto = imagen.contenido_seguro is not None or bool(imagen.nota_moderacion)  # a hold for review is one
+    return hay_veredicto and all(imagen.archivo(v) for v in VERSIONES)
+
+
 def barrer_imagenes_atascadas(*, minutos: int | None = None) -> int:
-    """Fail every image stuck in ``procesando`` for longer than ``minutos``; return how many."""
+    """Finish or fail every image processing for longer than ``minutos``; return how many changed.
+
+    The clock runs from when the chord started (``procesando_desde``), not from the
+    upload, so an image that waited behind a backlog is not failed for it; an image
+    whose start message was lost counts from its upload. An image whose header stored
+    everything lost only its callback (the result backend forgot the chord: Redis
+    restarted without persistence), so it is finished as the callback would have done;
+    only the others fail.
+    """
     minutos = settings.IMAGENES_MINUTOS_ATASCADA if minutos is None else minutos
     limite = timezone.now() - timedelta(minutes=minutos)
-    ids = list(ImagenUsuario.objects.filter(estado=Estado.PROCESANDO, creada__lt=limite).values_list("pk", flat=True))
+    atascadas = ImagenUsuario.objects.filter(estado=Estado.PROCESANDO).filter(
+        Q(procesando_desde__lt=limite) | Q(procesando_desde__isnull=True, creada__lt=limite)
+    )
     motivo = "El procesamiento tardó demasiado. Vuelve a subir la imagen."
-    hechas = 0
-    for imagen_id in ids:
-        if fallo_en_procesamiento(imagen_id=imagen_id, motivo=motivo):
-            hechas += 1
-    if hechas:
-        logger.warning("Barrido: %s imágenes atascadas marcadas como fallidas", hechas)
-    return hechas
+    terminadas = fallidas = 0
+    for imagen in list(atascadas):
+        if _cabecera_terminada(imagen):
+            terminadas += bool(finalizar_procesamiento(imagen_id=imagen.pk))
+        else:
+            fallidas += bool(fallo_en_procesamiento(imagen_id=imagen.pk, motivo=motivo))
+    if terminadas or fallidas:
+        logger.warning(
+            "Barrido: %s imágenes atascadas terminadas (su chord se perdió), %s marcadas como fallidas",
+            terminadas,
+            fallidas,
+        )
+    return terminadas + fallidas
 
 
 @transaction.atomic

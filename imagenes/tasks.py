@@ -6,7 +6,7 @@ call ``services`` and own the retry policy. A header task never fails the chord 
 an expected reason (a poison file, a moderation service that is down): it records
 it and returns, so the callback always runs and decides the final state. For the
 unexpected, the chord's errback fails the image, and ``barrer_imagenes_atascadas``
-catches whatever is left.
+(routed to ``celery``, not the heavy queue it watches) finishes or fails whatever is left.
 """
 
 import logging
@@ -22,8 +22,8 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="imagenes.tasks.procesar_imagen_subida")
 def procesar_imagen_subida(imagen_id: int) -> str | None:
-    """Start the chord for one uploaded image; return the callback's task id."""
-    if not ImagenUsuario.objects.filter(pk=imagen_id, estado=ImagenUsuario.Estado.PROCESANDO).exists():
+    """Start the chord for one uploaded image (and the sweep's clock); return the callback's task id."""
+    if not services.iniciar_procesamiento(imagen_id=imagen_id):
         return None  # deleted, or already finished by an earlier run
     cabecera = group(
         generar_thumbnails.si(imagen_id),
@@ -96,5 +96,5 @@ def fallo_en_procesamiento(request, exc, traceback, imagen_id: int) -> str | Non
 
 @shared_task(name="imagenes.tasks.barrer_imagenes_atascadas")
 def barrer_imagenes_atascadas() -> int:
-    """Fail images left in "procesando" too long (a lost message, a crashed chord)."""
+    """Finish or fail images left in "procesando" too long (a lost callback, a lost message, a crashed chord)."""
     return services.barrer_imagenes_atascadas()

@@ -1,3 +1,6 @@
+import logging
+
+import redis
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,13 +10,40 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.views import View
 from django.views.decorators.http import require_POST
+from django_ratelimit.core import get_usage
 
 from . import selectors, services
 from .forms import AsignarProductoForm, SubirImagenForm
 from .models import VERSIONES, ImagenUsuario
 
+logger = logging.getLogger(__name__)
+
 # Multipart overhead allowed on top of the file size limit before we refuse to read a request.
 HOLGURA_MULTIPART = 64 * 1024
+
+
+def _subidas_de_mas(request) -> int | None:
+    """Count this upload against the user's per-minute allowance; return the seconds to wait if it is spent.
+
+    Every attempt counts, refused ones too: what a flood costs is the requests. With the
+    cache (Redis) down the upload goes on, logged: the limit guards the site, it is not
+    worth refusing honest uploads for.
+    """
+    try:
+        uso = get_usage(
+            request,
+            group="imagenes.subir",
+            key="user",
+            rate=(settings.IMAGENES_SUBIDAS_POR_MINUTO, 60),
+            method="POST",
+            increment=True,
+        )
+    except (redis.RedisError, OSError) as error:
+        logger.warning("Sin límite de subidas: la caché no responde (%r)", error)
+        return None
+    if uso is None or not uso["should_limit"]:
+        return None
+    return max(1, uso["time_left"])
 
 
 def _imagen_visible(request, imagen_id: int) -> ImagenUsuario:
@@ -42,6 +72,14 @@ class SubirImagenView(LoginRequiredMixin, View):
         return render(request, self.plantilla, {"form": SubirImagenForm()})
 
     def post(self, request):
+        if (espera := _subidas_de_mas(request)) is not None:
+            aviso = (
+                f"Subiste demasiadas imágenes seguidas (el máximo es {settings.IMAGENES_SUBIDAS_POR_MINUTO} "
+                f"por minuto). Espera {espera} segundos y vuelve a intentarlo."
+            )
+            respuesta = render(request, self.plantilla, {"form": SubirImagenForm(), "aviso": aviso}, status=429)
+            respuesta["Retry-After"] = str(espera)
+            return respuesta
         try:
             largo = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

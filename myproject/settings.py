@@ -262,8 +262,24 @@ CELERY_TASK_ROUTES = {
     "ventas.tasks.enviar_recordatorio_carrito": {"queue": "emails"},
     "ventas.tasks.notificar_stock_bajo": {"queue": "emails"},
     "ventas.tasks.generar_factura_*": {"queue": "procesamiento_pesado"},
+    # The sweep watches the heavy queue's images: a backlog there must not delay it.
+    "imagenes.tasks.barrer_imagenes_atascadas": {"queue": "celery"},
     "imagenes.tasks.*": {"queue": "procesamiento_pesado"},
     "*.tasks.actualizar_estadisticas": {"queue": "analytics"},
+}
+
+# Cache
+# ------------------------------------------------------------------------------
+# Shared by every web process, so per-user limits (image uploads) hold across them.
+# Short timeouts: a Redis that does not answer must not hold a request.
+# https://docs.djangoproject.com/en/5.2/topics/cache/#redis
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "cache",
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    },
 }
 
 # Channels
@@ -296,6 +312,16 @@ MAX_CANTIDAD_POR_COMPRA = 100
 # Uploads are checked before Pillow decodes them (see imagenes/procesamiento.py).
 IMAGENES_MAX_BYTES = env.int("IMAGENES_MAX_BYTES", default=20 * 1024 * 1024)
 IMAGENES_MAX_PIXELS = env.int("IMAGENES_MAX_PIXELS", default=40_000_000)
+# The request reads headers only. Above IMAGENES_PIXELES_LIBRES a file must carry a
+# byte per IMAGENES_MAX_PIXELES_POR_BYTE pixels, or it is a bomb, not a photo (the
+# measurements behind both numbers are in imagenes/procesamiento.py).
+IMAGENES_MAX_PIXELES_POR_BYTE = env.int("IMAGENES_MAX_PIXELES_POR_BYTE", default=100)
+IMAGENES_PIXELES_LIBRES = env.int("IMAGENES_PIXELES_LIBRES", default=12_000_000)
+# The worker decodes an image only if the peak memory estimated from its header (mode,
+# size, format) fits here; each heavy-queue worker child needs about this much at most.
+IMAGENES_MAX_MEMORIA_MB = env.int("IMAGENES_MAX_MEMORIA_MB", default=512)
+# Upload attempts one user may make per minute (refused ones count too); then 429.
+IMAGENES_SUBIDAS_POR_MINUTO = env.int("IMAGENES_SUBIDAS_POR_MINUTO", default=10)
 # An image still "procesando" after this many minutes is failed by the sweep task. Longer
 # than the slowest path that still ends well (a killed worker's task comes back after the
 # visibility timeout, then may wait out the longest retry delay) plus ten minutes of work:

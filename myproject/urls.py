@@ -5,6 +5,13 @@ from django.views.static import serve
 
 from .health import health
 
+
+def foto_de_producto(request, path):
+    # MEDIA_ROOT read per request, not when the URLconf is imported: a test that points
+    # MEDIA_ROOT elsewhere for its first request would otherwise pin it for the session.
+    return serve(request, path, document_root=f"{settings.MEDIA_ROOT}/productos")
+
+
 urlpatterns = [
     path("", include("ventas.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
@@ -13,9 +20,5 @@ urlpatterns = [
     path("imagenes/", include("imagenes.urls")),
     # Media are private-ish (invoices go through their own view); only uploaded
     # product photos are served here. Production puts a web server or bucket in front.
-    path(
-        f"{settings.MEDIA_URL.strip('/')}/productos/<path:path>",
-        serve,
-        {"document_root": f"{settings.MEDIA_ROOT}/productos"},
-    ),
+    path(f"{settings.MEDIA_URL.strip('/')}/productos/<path:path>", foto_de_producto),
 ]

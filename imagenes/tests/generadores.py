@@ -1,6 +1,7 @@
 """Real images made with Pillow for the tests: every mode and oddity the issue lists."""
 
 import io
+import random
 import struct
 import zlib
 
@@ -71,12 +72,8 @@ def bomba_png(lado: int = 7_000) -> bytes:
     """A tiny PNG that declares ``lado``×``lado`` pixels of one colour (a decompression bomb)."""
     fila = b"\x00" + b"\x00" * lado
     datos = zlib.compress(fila * lado, 9)
-
-    def trozo(tipo: bytes, contenido: bytes) -> bytes:
-        return struct.pack(">I", len(contenido)) + tipo + contenido + struct.pack(">I", zlib.crc32(tipo + contenido))
-
     cabecera = struct.pack(">IIBBBBB", lado, lado, 8, 0, 0, 0, 0)  # 8-bit greyscale
-    return b"\x89PNG\r\n\x1a\n" + trozo(b"IHDR", cabecera) + trozo(b"IDAT", datos) + trozo(b"IEND", b"")
+    return _png(cabecera, datos)
 
 
 def psd() -> bytes:
@@ -98,3 +95,59 @@ def png_y_html() -> bytes:
 def jpeg_truncado() -> bytes:
     datos = guardar(foto(1200, 900), "JPEG", quality=90)
     return datos[: len(datos) // 2]
+
+
+def _png(cabecera: bytes, idat: bytes) -> bytes:
+    """Return a PNG file of one IHDR, one IDAT and IEND, with their CRCs."""
+
+    def trozo(tipo: bytes, contenido: bytes) -> bytes:
+        return struct.pack(">I", len(contenido)) + tipo + contenido + struct.pack(">I", zlib.crc32(tipo + contenido))
+
+    return b"\x89PNG\r\n\x1a\n" + trozo(b"IHDR", cabecera) + trozo(b"IDAT", idat) + trozo(b"IEND", b"")
+
+
+def bomba_webp(lado: int = 6320) -> bytes:
+    """The issue's WebP: lossless, ``lado``×``lado`` (40 MP at 6320), in 28 bytes.
+
+    A VP8L bitstream whose five prefix codes each have one symbol costs zero bits per
+    pixel: libwebp decodes 40 million of them from a header. (Pillow's own encoder, with
+    libwebp 1.6, makes the same picture in 1.6 KB: ``bomba_webp_pillow``.)
+    """
+    bits: list[int] = []
+
+    def poner(valor: int, n: int) -> None:
+        bits.extend((valor >> i) & 1 for i in range(n))
+
+    poner(0x2F, 8)  # signature
+    poner(lado - 1, 14)
+    poner(lado - 1, 14)
+    poner(0, 1)  # no alpha
+    poner(0, 3)  # version 0
+    poner(0, 3)  # no transform, no colour cache, no meta prefix codes
+    for _ in range(5):  # green, red, blue, alpha, distance: a "simple" code of one 1-bit symbol, 0
+        poner(0b0001, 4)
+    bits.extend([0] * (-len(bits) % 8))
+    datos = bytes(sum(b << i for i, b in enumerate(bits[k : k + 8])) for k in range(0, len(bits), 8))
+    datos += b"\0" * (len(datos) % 2)
+    trozo = b"VP8L" + struct.pack("<I", len(datos)) + datos
+    return b"RIFF" + struct.pack("<I", 4 + len(trozo)) + b"WEBP" + trozo
+
+
+def bomba_webp_pillow(lado: int = 6320) -> bytes:
+    return guardar(Image.new("L", (lado, lado)), "WEBP", lossless=True, quality=100, method=6)
+
+
+def bomba_png_rgb(ancho: int = 6000, alto: int = 6000, filas_con_ruido: int = 2) -> bytes:
+    """A flat RGB PNG of ``ancho``×``alto`` whose first rows are noise: 156 KB at the defaults.
+
+    Written row by row, so making it never holds the 108 MB of pixels it declares.
+    """
+    rng = random.Random(14)
+    compresor = zlib.compressobj(9)
+    plana = b"\x00" + b"\xf0" * (3 * ancho)
+    partes = [
+        compresor.compress(b"\x00" + rng.randbytes(3 * ancho) if y < filas_con_ruido else plana) for y in range(alto)
+    ]
+    partes.append(compresor.flush())
+    cabecera = struct.pack(">IIBBBBB", ancho, alto, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return _png(cabecera, b"".join(partes))

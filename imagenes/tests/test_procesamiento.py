@@ -3,7 +3,7 @@
 import io
 
 import pytest
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, ImageFile, WebPImagePlugin
 
 from imagenes import procesamiento
 
@@ -154,3 +154,53 @@ def test_un_jpeg_multiimagen_de_telefono_cuenta_como_jpeg():
     assert procesamiento.validar(salida.getvalue()).formato == "JPEG"
     assert procesamiento.leer_metadatos(salida.getvalue())["formato"] == "JPEG"
     assert abrir(procesamiento.generar_versiones(salida.getvalue())["medium"]).size == (640, 480)
+
+
+def test_validar_no_decodifica_ni_un_pixel(monkeypatch):
+    """The web request runs ``validar``: it must read headers and compressed bytes only."""
+
+    def prohibido(self, *args, **kwargs):
+        raise AssertionError("validar decoded pixels")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", prohibido)
+    monkeypatch.setattr(WebPImagePlugin.WebPImageFile, "load", prohibido)
+    apng = g.guardar(g.foto(300, 200), "PNG", save_all=True, append_images=[g.foto(300, 200).rotate(90)])
+    for datos in (g.jpeg_con_gps(), g.jpeg_cmyk(), g.png_rgba(), g.png_16_bits(), g.webp(), apng):
+        procesamiento.validar(datos)
+    assert procesamiento.validar(apng).fotogramas == 2
+    for bomba in (g.bomba_webp(), g.bomba_png_rgb()):
+        with pytest.raises(procesamiento.ImagenInvalida):
+            procesamiento.validar(bomba)
+
+
+@pytest.mark.parametrize(
+    "datos",
+    [g.bomba_webp(), g.bomba_webp_pillow(), g.bomba_png_rgb()],
+    ids=["webp-28-bytes", "webp-pillow", "png-156-kb"],
+)
+def test_validar_rechaza_lo_que_declara_mas_pixeles_de_los_que_pesa(datos):
+    with pytest.raises(procesamiento.ImagenInvalida, match="no parece una foto"):
+        procesamiento.validar(datos)
+
+
+def test_las_imagenes_planas_razonables_y_todo_jpeg_pasan():
+    plana = Image.new("RGB", (4000, 3000), (255, 255, 255))  # 12 MP of one colour: 42 KB as PNG
+    assert procesamiento.validar(g.guardar(plana, "PNG", optimize=True)).ancho == 4000
+    plana = Image.new("RGB", (6000, 4000), (255, 255, 255))  # the flattest JPEG there is: 64 px/byte
+    assert procesamiento.validar(g.guardar(plana, "JPEG", quality=85)).ancho == 6000
+
+
+def test_un_png_o_webp_cortado_se_rechaza_sin_decodificar():
+    for datos in (g.guardar(g.foto(900, 600), "PNG"), g.webp()):
+        with pytest.raises(procesamiento.ImagenInvalida, match="dañado|no es una imagen"):
+            procesamiento.validar(datos[: len(datos) // 2])
+
+
+def test_el_worker_no_decodifica_lo_que_no_cabe_en_su_memoria():
+    # 900×600 RGB PNG: ~4.9 MB estimated, so a 4 MB budget refuses it before decoding.
+    datos = g.guardar(g.foto(900, 600), "PNG")
+    with pytest.raises(procesamiento.ImagenInvalida, match="demasiado grande para procesarla"):
+        procesamiento.generar_versiones(datos, max_memoria=4 * 1024 * 1024)
+    assert procesamiento.generar_versiones(datos, max_memoria=6 * 1024 * 1024)
+    with pytest.raises(procesamiento.ImagenInvalida, match="demasiado grande"):
+        procesamiento.generar_versiones(g.bomba_webp())  # 40 MP WebP: ~720 MB, over the default 512 MB
