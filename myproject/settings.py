@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "django_celery_beat",
+    "outbox",
     "ventas",
     "notificaciones",
     "imagenes",
@@ -217,6 +218,11 @@ CELERY_TASK_SEND_SENT_EVENT = False
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# The longest one publish can block with the broker unreachable: each try of the policy
+# waits out the connection timeout, with the policy's pauses between tries.
+CELERY_PUBLISH_MAX_SECONDS = (1 + CELERY_TASK_PUBLISH_RETRY_POLICY["max_retries"]) * CELERY_BROKER_CONNECTION_TIMEOUT + (
+    CELERY_TASK_PUBLISH_RETRY_POLICY["max_retries"] * CELERY_TASK_PUBLISH_RETRY_POLICY["interval_max"]
+)
 # On Redis an unacknowledged message comes back after this many seconds; every
 # countdown and ETA we use (retry backoff is capped at CELERY_MAX_RETRY_DELAY) stays
 # below it, or the message would be delivered twice while it waits. The cap follows
@@ -260,6 +266,29 @@ CELERY_TASK_ROUTES = {
     "imagenes.tasks.*": {"queue": "procesamiento_pesado"},
     "*.tasks.actualizar_estadisticas": {"queue": "analytics"},
 }
+
+# Outbox
+# ------------------------------------------------------------------------------
+# Every task is first a row written in the transaction of the state it belongs to, then
+# published on commit; the relay (Beat, every 5 s) publishes what was not. See
+# docs/reliability.md. A publisher holds its rows this long: more than one publish can
+# block (so a live one is never overtaken), and it is how long the rows of a process that
+# died between commit and publish wait for the relay.
+OUTBOX_CLAIM_SECONDS = env.int("OUTBOX_CLAIM_SECONDS", default=max(15, math.ceil(2 * CELERY_PUBLISH_MAX_SECONDS)))
+if OUTBOX_CLAIM_SECONDS <= CELERY_PUBLISH_MAX_SECONDS:
+    raise ImproperlyConfigured(
+        f"OUTBOX_CLAIM_SECONDS ({OUTBOX_CLAIM_SECONDS}) must be above the {CELERY_PUBLISH_MAX_SECONDS} s one publish "
+        "may take with the broker down (CELERY_BROKER_CONNECTION_TIMEOUT and the publish retry policy)."
+    )
+# A row whose publish fails (an unreachable broker counts against no row) is tried again
+# after BACKOFF × 2^(attempt − 1) seconds, at most BACKOFF_MAX, and is dead after
+# MAX_ATTEMPTS: shown in the admin (Outbox → mensajes, filter "muerto") to be retried by hand.
+OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=10)
+OUTBOX_BACKOFF_MAX_SECONDS = env.int("OUTBOX_BACKOFF_MAX_SECONDS", default=60 * 60)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+OUTBOX_BATCH_SIZE = 100
+# Sent rows stay this long for the admin, then the relay deletes them.
+OUTBOX_KEEP_SENT_DAYS = env.int("OUTBOX_KEEP_SENT_DAYS", default=7)
 
 # Channels
 # ------------------------------------------------------------------------------
