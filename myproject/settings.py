@@ -220,8 +220,9 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 # The longest one publish can block with the broker unreachable: each try of the policy
 # waits out the connection timeout, with the policy's pauses between tries.
-CELERY_PUBLISH_MAX_SECONDS = (1 + CELERY_TASK_PUBLISH_RETRY_POLICY["max_retries"]) * CELERY_BROKER_CONNECTION_TIMEOUT + (
-    CELERY_TASK_PUBLISH_RETRY_POLICY["max_retries"] * CELERY_TASK_PUBLISH_RETRY_POLICY["interval_max"]
+_reintentos = CELERY_TASK_PUBLISH_RETRY_POLICY["max_retries"]
+CELERY_PUBLISH_MAX_SECONDS = (1 + _reintentos) * CELERY_BROKER_CONNECTION_TIMEOUT + _reintentos * (
+    CELERY_TASK_PUBLISH_RETRY_POLICY["interval_max"]
 )
 # On Redis an unacknowledged message comes back after this many seconds; every
 # countdown and ETA we use (retry backoff is capped at CELERY_MAX_RETRY_DELAY) stays

@@ -13,7 +13,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from myproject.commit import partial
+from outbox import services as outbox
 
 from .. import facturas, selectors
 from ..emails import construir_email, enviar_email_una_vez
@@ -23,10 +23,8 @@ logger = logging.getLogger(__name__)
 
 
 def despachar_trabajo_de_venta(venta_id: int) -> None:
-    """Queue the sale's pipeline; called on commit by the checkout and by the sweeper."""
-    from .. import tasks
-
-    tasks.procesar_venta_completa.delay(venta_id)
+    """Queue the sale's pipeline in the outbox; called in the checkout's transaction."""
+    outbox.enqueue("ventas.tasks.procesar_venta_completa", args=[venta_id])
 
 
 def generar_factura_pdf(*, venta_id: int) -> str:
@@ -111,9 +109,8 @@ def reenviar_ventas_pendientes(*, ahora=None) -> int:
         .values_list("pk", flat=True)[: settings.VENTAS_REENVIO_LOTE]
     )
     for venta_id in lote:
-        # Outside a transaction on_commit runs at once; robust, so one failed send
-        # (broker still down) is logged and the next run tries again.
-        transaction.on_commit(partial(despachar_trabajo_de_venta, venta_id), robust=True)
+        with transaction.atomic():
+            despachar_trabajo_de_venta(venta_id)
     if lote:
         logger.warning("Reenviadas %s ventas pendientes: %s", len(lote), lote)
     return len(lote)
