@@ -212,8 +212,8 @@ CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = False
 
 # With the broker down, a sale still commits: publishing gives up within a couple of
-# seconds (the buyer is not kept waiting, on_commit is robust) and the sweeper (see
-# "Faults and recovery") dispatches it once the broker is back. See docs/reliability.md.
+# seconds (the buyer is not kept waiting) and the outbox relay (see "# Outbox") publishes
+# its work once the broker is back. See docs/reliability.md.
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html#broker-connection-timeout
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
@@ -366,10 +366,3 @@ if not 0 < EMAIL_LEASE_SECONDS < CELERY_VISIBILITY_TIMEOUT:
         f"EMAIL_LEASE_SECONDS ({EMAIL_LEASE_SECONDS}) must be above 0 and below CELERY_VISIBILITY_TIMEOUT "
         f"({CELERY_VISIBILITY_TIMEOUT}): a dead worker's redelivered email task must find its claim expired."
     )
-# The sweeper (ventas.tasks.reenviar_ventas_pendientes) re-sends the pipeline of sales
-# still pending after this long: a healthy sale is done well before (its slowest path
-# is a redelivery after the visibility timeout plus the longest retry delay).
-VENTAS_REENVIO_TRAS = env.int("VENTAS_REENVIO_TRAS", default=CELERY_VISIBILITY_TIMEOUT + CELERY_MAX_RETRY_DELAY + 60)
-# Older pending sales are not re-sent but left to a person; the sweeper logs them.
-VENTAS_REENVIO_MAX_EDAD = env.int("VENTAS_REENVIO_MAX_EDAD", default=7 * 24 * 60 * 60)
-VENTAS_REENVIO_LOTE = 500

@@ -1,6 +1,10 @@
+import importlib
+import sys
+
 import pytest
 
-from myproject.testing import usar_hash_rapido
+from myproject.beat import programar
+from myproject.testing import detener, lanzar, usar_hash_rapido
 
 from .factories import ProductoFactory, UsuarioFactory
 
@@ -29,3 +33,20 @@ def cliente_comprador(client, comprador):
 @pytest.fixture(autouse=True)
 def _hash_rapido(settings):
     usar_hash_rapido(settings)
+
+
+@pytest.fixture
+def relay_del_outbox(celery_worker):
+    """The outbox relay as production runs it: its schedule from migration outbox/0002, a real Beat, the worker.
+
+    Return the relay's interval in seconds. Transactional tests flush the schedule the
+    migration made, so it is written again here, by the migration's own helper.
+    """
+    from django.apps import apps
+
+    migracion = importlib.import_module("outbox.migrations.0002_relay_periodico")
+    programar(apps, migracion.TAREAS)
+    comando = [sys.executable, "-m", "celery", "-A", "myproject", "beat", "-l", "info", "--pidfile="]
+    beat = lanzar("beat-outbox", [*comando, "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"])
+    yield migracion.TAREAS[0]["interval"]["every"]
+    detener(beat)
