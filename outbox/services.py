@@ -191,10 +191,11 @@ def _publish(messages: list[OutboxMessage], token: uuid.UUID, *, now=None) -> di
             OutboxMessage.objects.filter(pk__in=sent).update(
                 sent_at=timezone.now(), claimed_until=None, claim_token=None
             )
-        # What this publisher holds and did not send is free for the next relay at once.
-        OutboxMessage.objects.filter(claim_token=token, sent_at__isnull=True).update(
-            claimed_until=None, claim_token=None
-        )
+        if len(sent) + result["failed"] < len(messages):
+            # What this publisher holds and did not send is free for the next relay at once.
+            OutboxMessage.objects.filter(claim_token=token, sent_at__isnull=True).update(
+                claimed_until=None, claim_token=None
+            )
     result["sent"] = len(sent)
     return result
 
