@@ -6,8 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from myproject.celery import app as celery_app
-from myproject.commit import partial
+from outbox import services as outbox
 
 from . import deliveries
 from .models import DeadLetter
@@ -51,24 +50,16 @@ def hold(*, task, args: tuple, kwargs: dict, runs: deliveries.Deliveries) -> Dea
 def retry(*, dead_letter_id: int) -> bool:
     """Send a held message again as it was first sent (same task id); return False unless it was held.
 
-    Marked first, so two operators retrying at once send it once; sent after commit. If
-    the send fails the message is held again and the error raised.
+    Marked and written to the outbox in one transaction, so two operators retrying at
+    once send it once, and a process dying after the commit loses nothing.
     """
     with transaction.atomic():
         marked = DeadLetter.objects.filter(pk=dead_letter_id, status=DeadLetter.Status.HELD).update(
             status=DeadLetter.Status.RETRIED, retried=timezone.now(), times_retried=F("times_retried") + 1
         )
         if marked:
-            transaction.on_commit(partial(_send_again, dead_letter_id))
+            letter = DeadLetter.objects.get(pk=dead_letter_id)
+            # Its old count would hold it back again at once.
+            deliveries.forget(letter.task_id)
+            outbox.enqueue_again(letter.task_name, args=letter.args, kwargs=letter.kwargs, options=letter.options)
     return bool(marked)
-
-
-def _send_again(dead_letter_id: int) -> None:
-    letter = DeadLetter.objects.get(pk=dead_letter_id)
-    try:
-        # Its old count would hold it back again at once.
-        deliveries.forget(letter.task_id)
-        celery_app.send_task(letter.task_name, letter.args, letter.kwargs, **letter.options)
-    except Exception:
-        DeadLetter.objects.filter(pk=dead_letter_id).update(status=DeadLetter.Status.HELD)
-        raise

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from myproject.commit import partial
 from notificaciones.services import notificar
+from outbox import services as outbox
 from ventas.models import Producto
 
 from . import moderacion, procesamiento, selectors
@@ -48,17 +49,11 @@ def crear_imagen(*, usuario, archivo: UploadedFile, descripcion: str, formato: s
     try:
         with transaction.atomic():
             imagen.save()
-            transaction.on_commit(partial(_lanzar_procesamiento, imagen.pk), robust=True)
+            outbox.enqueue("imagenes.tasks.procesar_imagen_subida", args=[imagen.pk])
     except Exception:
         imagen.archivo_original.delete(save=False)
         raise
     return imagen
-
-
-def _lanzar_procesamiento(imagen_id: int) -> None:
-    from . import tasks
-
-    tasks.procesar_imagen_subida.delay(imagen_id)
 
 
 def _registrar_error(imagen_id: int, mensaje: str) -> None:

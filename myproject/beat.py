@@ -16,7 +16,6 @@ def programar(apps, tareas: list[dict]) -> None:
     CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
     IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
     for tarea in tareas:
         if PeriodicTask.objects.filter(name=tarea["name"]).exists():
             continue
@@ -32,13 +31,19 @@ def programar(apps, tareas: list[dict]) -> None:
             expire_seconds=tarea.get("expire_seconds"),
             **horario,
         )
-    # Tell a running beat to reload (the model's signals do not fire in migrations).
-    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
+    _avisar_a_beat(apps)
 
 
 def desprogramar(apps, tareas: list[dict]) -> None:
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
     PeriodicTask.objects.filter(name__in=[tarea["name"] for tarea in tareas]).delete()
+    _avisar_a_beat(apps)
+
+
+def _avisar_a_beat(apps) -> None:
+    """Tell a running beat to reload (the model's signals do not fire in migrations)."""
+    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
+    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
 
 
 def operacion(tareas: list[dict]) -> migrations.RunPython:
@@ -51,3 +56,9 @@ def operacion(tareas: list[dict]) -> migrations.RunPython:
         desprogramar(apps, tareas)
 
     return migrations.RunPython(crear, borrar)
+
+
+def retirar(tareas: list[dict]) -> migrations.RunPython:
+    """Return the migration operation that deletes ``tareas``, and creates them again when unapplied."""
+    crear = operacion(tareas)
+    return migrations.RunPython(crear.reverse_code, crear.code)

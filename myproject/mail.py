@@ -1,8 +1,11 @@
-"""An email backend for development: one ``.eml`` file per message."""
+"""Mail infrastructure: a development backend (one ``.eml`` file per message) and a deadline for an SMTP exchange."""
 
 import os
+import socket
+import threading
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -25,3 +28,40 @@ class EmlFileBackend(BaseEmailBackend):
             tmp.write_bytes(message.message().as_bytes(linesep="\n"))
             os.replace(tmp, directory / name)
         return len(email_messages)
+
+
+@contextmanager
+def session_deadline(connection, seconds: float):
+    """Shut an open SMTP connection's socket if the block inside runs past ``seconds``.
+
+    smtplib's timeout (``EMAIL_TIMEOUT``) bounds each socket read or write, not the
+    exchange: a server that stalls in DATA, or trickles its reply, holds a send for as
+    long as it likes. Past the deadline the socket is shut down, so the blocked send
+    fails at once (``SMTPServerDisconnected`` or ``OSError``) instead of outliving the
+    claim that allows it (``ventas.emails``). Backends without a socket are left alone.
+    """
+    lock = threading.Lock()
+    done = False
+
+    def cut():
+        with lock:
+            sock = getattr(getattr(connection, "connection", None), "sock", None)
+            if done or sock is None:
+                return
+            # Through a duplicate of the descriptor, so an SSL socket's state is not
+            # touched from this thread; shutting one down shuts the connection for both.
+            try:
+                with socket.fromfd(sock.fileno(), sock.family, sock.type) as duplicate:
+                    duplicate.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    watchdog = threading.Timer(seconds, cut)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        yield
+    finally:
+        with lock:
+            done = True
+        watchdog.cancel()

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "django_celery_beat",
+    "outbox",
     "ventas",
     "notificaciones",
     "imagenes",
@@ -216,12 +217,18 @@ CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = False
 
 # With the broker down, a sale still commits: publishing gives up within a couple of
-# seconds (the buyer is not kept waiting, on_commit is robust) and the sweeper (see
-# "Faults and recovery") dispatches it once the broker is back. See docs/reliability.md.
+# seconds (the buyer is not kept waiting) and the outbox relay (see "# Outbox") publishes
+# its work once the broker is back. See docs/reliability.md.
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html#broker-connection-timeout
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# The longest one publish can block with the broker unreachable: each try of the policy
+# waits out the connection timeout, with the policy's pauses between tries.
+_reintentos = CELERY_TASK_PUBLISH_RETRY_POLICY["max_retries"]
+CELERY_PUBLISH_MAX_SECONDS = (1 + _reintentos) * CELERY_BROKER_CONNECTION_TIMEOUT + _reintentos * (
+    CELERY_TASK_PUBLISH_RETRY_POLICY["interval_max"]
+)
 # On Redis an unacknowledged message comes back after this many seconds; every
 # countdown and ETA we use (retry backoff is capped at CELERY_MAX_RETRY_DELAY) stays
 # below it, or the message would be delivered twice while it waits. The cap follows
@@ -281,6 +288,28 @@ CACHES = {
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     },
 }
+# Outbox
+# ------------------------------------------------------------------------------
+# Every task is first a row written in the transaction of the state it belongs to, then
+# published on commit; the relay (Beat, every 5 s) publishes what was not. See
+# docs/reliability.md. A publisher holds its rows this long: more than one publish can
+# block (so a live one is never overtaken), and it is how long the rows of a process that
+# died between commit and publish wait for the relay.
+OUTBOX_CLAIM_SECONDS = env.int("OUTBOX_CLAIM_SECONDS", default=max(15, math.ceil(2 * CELERY_PUBLISH_MAX_SECONDS)))
+if OUTBOX_CLAIM_SECONDS <= CELERY_PUBLISH_MAX_SECONDS:
+    raise ImproperlyConfigured(
+        f"OUTBOX_CLAIM_SECONDS ({OUTBOX_CLAIM_SECONDS}) must be above the {CELERY_PUBLISH_MAX_SECONDS} s one publish "
+        "may take with the broker down (CELERY_BROKER_CONNECTION_TIMEOUT and the publish retry policy)."
+    )
+# A row whose publish fails (an unreachable broker counts against no row) is tried again
+# after BACKOFF × 2^(attempt − 1) seconds, at most BACKOFF_MAX, and is dead after
+# MAX_ATTEMPTS: shown in the admin (Outbox → mensajes, filter "muerto") to be retried by hand.
+OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=10)
+OUTBOX_BACKOFF_MAX_SECONDS = env.int("OUTBOX_BACKOFF_MAX_SECONDS", default=60 * 60)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+OUTBOX_BATCH_SIZE = 100
+# Sent rows stay this long for the admin, then the relay deletes them.
+OUTBOX_KEEP_SENT_DAYS = env.int("OUTBOX_KEEP_SENT_DAYS", default=7)
 
 # Channels
 # ------------------------------------------------------------------------------
@@ -357,20 +386,16 @@ LOGGING = {
 # ------------------------------------------------------------------------------
 # See docs/reliability.md; the broker's side of it is under "Redis, Celery".
 # A worker holds an email this long before another may take it over (its worker
-# died). Longer than an SMTP exchange, shorter than the visibility timeout, so the
-# redelivered task of a dead worker finds the claim expired.
-EMAIL_LEASE_SECONDS = env.int(
-    "EMAIL_LEASE_SECONDS", default=min(2 * EMAIL_TIMEOUT + 30, CELERY_VISIBILITY_TIMEOUT // 2)
-)
+# died). EMAIL_TIMEOUT bounds each socket read or write, not the exchange, so the claim
+# is renewed right before the SMTP transaction and the transaction is cut at 5/6 of the
+# lease (ventas.emails): a live sender is never overtaken, however slow the server.
+# 6 × EMAIL_TIMEOUT gives the transaction's five blocking steps (MAIL, RCPT, DATA, the
+# message, the final reply) a full timeout each, the sixth is margin for clock skew.
+# Shorter than the visibility timeout, so the redelivered task of a dead worker finds the
+# claim expired.
+EMAIL_LEASE_SECONDS = env.int("EMAIL_LEASE_SECONDS", default=min(6 * EMAIL_TIMEOUT, CELERY_VISIBILITY_TIMEOUT // 2))
 if not 0 < EMAIL_LEASE_SECONDS < CELERY_VISIBILITY_TIMEOUT:
     raise ImproperlyConfigured(
         f"EMAIL_LEASE_SECONDS ({EMAIL_LEASE_SECONDS}) must be above 0 and below CELERY_VISIBILITY_TIMEOUT "
         f"({CELERY_VISIBILITY_TIMEOUT}): a dead worker's redelivered email task must find its claim expired."
     )
-# The sweeper (ventas.tasks.reenviar_ventas_pendientes) re-sends the pipeline of sales
-# still pending after this long: a healthy sale is done well before (its slowest path
-# is a redelivery after the visibility timeout plus the longest retry delay).
-VENTAS_REENVIO_TRAS = env.int("VENTAS_REENVIO_TRAS", default=CELERY_VISIBILITY_TIMEOUT + CELERY_MAX_RETRY_DELAY + 60)
-# Older pending sales are not re-sent but left to a person; the sweeper logs them.
-VENTAS_REENVIO_MAX_EDAD = env.int("VENTAS_REENVIO_MAX_EDAD", default=7 * 24 * 60 * 60)
-VENTAS_REENVIO_LOTE = 500

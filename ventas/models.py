@@ -168,13 +168,16 @@ class EnvioEmail(models.Model):
     """The record that makes an email go out once, whatever retries and redeliveries do.
 
     ``clave`` names the email ("confirmacion:venta:42"). A worker claims it by
-    setting ``reclamado``; a duplicate task finds the claim fresh and leaves; once the
-    message is handed to the mail server ``enviado`` is set. A claim older than the
-    lease (its worker died) may be taken over. See ``emails.enviar_email_una_vez``.
+    setting ``reclamado`` and its own ``reclamante`` token; a duplicate task finds the
+    claim fresh and leaves; once the message is handed to the mail server ``enviado``
+    is set. A claim older than the lease (its worker died) may be taken over, and a
+    worker renews or releases only a claim that still carries its token. See
+    ``emails.enviar_email_una_vez``.
     """
 
     clave = models.CharField(max_length=200, unique=True)
     reclamado = models.DateTimeField(null=True, blank=True)
+    reclamante = models.UUIDField(null=True, blank=True, editable=False)
     enviado = models.DateTimeField(null=True, blank=True)
     intentos = models.PositiveIntegerField(default=0)
 

@@ -112,10 +112,15 @@ def notificar_stock_bajo(producto_id: int, cruce: int) -> bool:
         return False
 
 
-@shared_task(name="ventas.tasks.reenviar_ventas_pendientes")
-def reenviar_ventas_pendientes() -> int:
-    """Re-send the pipeline of sales whose dispatch was lost (run by Beat, see docs/reliability.md)."""
-    return services.reenviar_ventas_pendientes()
+# The outbox relay replaced the sweeper of this name (migration 0005 removes its schedule).
+# Kept for one release: a Beat of the previous one may have queued it just before the
+# deploy; such a message now runs the relay instead of being refused as unregistered.
+@shared_task(name="ventas.tasks.reenviar_ventas_pendientes", ignore_result=True)
+def reenviar_ventas_pendientes() -> dict[str, int]:
+    """Run the outbox relay: the old sweeper's name, for messages sent before it was removed."""
+    from outbox import services as outbox
+
+    return outbox.relay()
 
 
 # Periodic jobs (Celery Beat, see ventas/migrations/0003_tareas_periodicas.py)

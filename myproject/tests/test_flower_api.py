@@ -14,8 +14,8 @@ def test_la_api_de_flower_sin_credenciales_es_401_y_el_worker_sigue(flower, cele
         ("POST", f"/api/worker/shutdown/{nodo}"),
         ("POST", f"/api/worker/pool/restart/{nodo}"),
         ("POST", "/api/task/revoke/00000000-0000-0000-0000-000000000000?terminate=true"),
-        ("POST", "/api/task/async-apply/ventas.tasks.reenviar_ventas_pendientes"),
-        ("POST", "/api/task/apply/ventas.tasks.reenviar_ventas_pendientes"),
+        ("POST", "/api/task/async-apply/outbox.tasks.relay"),
+        ("POST", "/api/task/apply/outbox.tasks.relay"),
         ("GET", "/api/tasks"),
         ("GET", "/api/workers"),
     ]

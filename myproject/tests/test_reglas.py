@@ -4,9 +4,11 @@ import ast
 from pathlib import Path
 
 BASE = Path(__file__).resolve().parents[2]
-APPS = ["ventas", "notificaciones", "imagenes", "deadletter", "myproject"]
-ENVIOS = {"delay", "apply_async", "send_task"}
+APPS = ["ventas", "notificaciones", "imagenes", "deadletter", "outbox", "myproject"]
+ENVIOS = {"delay", "apply_async", "send_task", "delay_on_commit", "apply_async_on_commit"}
 TAREAS = {"shared_task", "task"}  # decorators that make a Celery task
+# The outbox's publisher: the one place outside a task body that hands tasks to the broker.
+PUBLICADOR = BASE / "outbox" / "services.py"
 
 
 def _fuentes():
@@ -16,23 +18,18 @@ def _fuentes():
                 yield ruta
 
 
-def _envios_fuera_de_on_commit(arbol: ast.AST) -> list[int]:
-    """Return line numbers of task sends not wrapped in transaction.on_commit(...).
+def _envios_fuera_del_outbox(arbol: ast.AST) -> list[int]:
+    """Return line numbers of task sends that bypass the outbox.
 
-    A send is ``.delay``/``.apply_async``/``.send_task``, or a canvas called to run it
-    (``chain(...)()``, ``chord(...)(...)``, ``group(...)()``). It counts as wrapped when it
-    sits inside the arguments of an ``on_commit`` call, or inside a function whose only
-    callers hand it to ``on_commit`` — spelled ``on_commit(partial(fn, ...))``. A Celery
-    task's own body runs in the worker, outside any request's transaction, so it may send
-    directly, except inside a ``transaction.atomic()`` block of its own.
+    A send is ``.delay``/``.apply_async``/``.send_task`` (and their ``_on_commit``
+    forms), or a canvas called to run it (``chain(...)()``, ``chord(...)(...)``,
+    ``group(...)()``). Wrapping it in ``transaction.on_commit`` no longer makes it
+    right: a broker blip or a SIGKILL between commit and publish loses it. State and
+    work go together through ``outbox.services.enqueue``. Only a Celery task's own body
+    may send directly, since it runs in the worker, outside any request's transaction,
+    and its message comes back if the worker dies — except inside a
+    ``transaction.atomic()`` block of its own, whose state needs the outbox too.
     """
-    diferidas = {
-        arg.args[0].id
-        for nodo in ast.walk(arbol)
-        if isinstance(nodo, ast.Call) and _nombre(nodo.func) == "on_commit"
-        for arg in nodo.args
-        if isinstance(arg, ast.Call) and _nombre(arg.func) == "partial" and isinstance(arg.args[0], ast.Name)
-    }
     malas = []
 
     def es_envio(nodo) -> bool:
@@ -44,7 +41,7 @@ def _envios_fuera_de_on_commit(arbol: ast.AST) -> list[int]:
             and _nombre(nodo.func.func) in {"chain", "chord", "group"}
         )
 
-    def visitar(nodo, dentro_de_on_commit=False, funcion=None, en_tarea=False, en_atomic=False):
+    def visitar(nodo, funcion=None, en_tarea=False, en_atomic=False):
         if isinstance(nodo, ast.FunctionDef | ast.AsyncFunctionDef):
             funcion = nodo.name
             en_tarea = any(_nombre(d.func if isinstance(d, ast.Call) else d) in TAREAS for d in nodo.decorator_list)
@@ -54,14 +51,12 @@ def _envios_fuera_de_on_commit(arbol: ast.AST) -> list[int]:
             for i in nodo.items
         ):
             en_atomic = True
-        if isinstance(nodo, ast.Call) and _nombre(nodo.func) == "on_commit":
-            dentro_de_on_commit = True
         # An override of apply_async handing on to super() is how a task is sent, not a send.
-        permitido = dentro_de_on_commit or funcion in diferidas or funcion in ENVIOS or (en_tarea and not en_atomic)
+        permitido = funcion in ENVIOS or (en_tarea and not en_atomic)
         if es_envio(nodo) and not permitido:
             malas.append(nodo.lineno)
         for hijo in ast.iter_child_nodes(nodo):
-            visitar(hijo, dentro_de_on_commit, funcion, en_tarea, en_atomic)
+            visitar(hijo, funcion, en_tarea, en_atomic)
 
     visitar(arbol)
     return malas
@@ -71,33 +66,58 @@ def _nombre(func) -> str:
     return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
 
-def test_las_tareas_solo_se_envian_al_confirmar_la_transaccion():
+def test_las_tareas_solo_se_envian_por_el_outbox():
     malas = {
         str(ruta.relative_to(BASE)): lineas
         for ruta in _fuentes()
-        if (lineas := _envios_fuera_de_on_commit(ast.parse(ruta.read_text())))
+        if ruta != PUBLICADOR and (lineas := _envios_fuera_del_outbox(ast.parse(ruta.read_text())))
     }
-    assert malas == {}, "Send tasks with transaction.on_commit(partial(...)) or .delay_on_commit(); found: " + repr(
-        malas
+    assert malas == {}, (
+        "Send tasks with outbox.services.enqueue(...) inside the transaction of their state "
+        "(or from a Celery task's body); found: " + repr(malas)
     )
 
 
-def test_el_escaner_detecta_un_envio_directo():
+def test_el_escaner_detecta_un_envio_directo_o_diferido_a_mano():
     codigo = "def comprar():\n    venta = crear()\n    tareas.procesar.delay(venta.pk)\n"
-    assert _envios_fuera_de_on_commit(ast.parse(codigo)) == [3]
-    bien = "def comprar():\n    transaction.on_commit(partial(_enviar, 1))\n\ndef _enviar(i):\n    t.delay(i)\n"
-    assert _envios_fuera_de_on_commit(ast.parse(bien)) == []
+    assert _envios_fuera_del_outbox(ast.parse(codigo)) == [3]
+    diferido = "def comprar():\n    transaction.on_commit(partial(_enviar, 1))\n\ndef _enviar(i):\n    t.delay(i)\n"
+    assert _envios_fuera_del_outbox(ast.parse(diferido)) == [5]
+    lambda_ = "def comprar():\n    transaction.on_commit(lambda: t.apply_async((1,)))\n"
+    assert _envios_fuera_del_outbox(ast.parse(lambda_)) == [2]
+    al_confirmar = "def comprar():\n    t.delay_on_commit(1)\n"
+    assert _envios_fuera_del_outbox(ast.parse(al_confirmar)) == [2]
+    bien = "@transaction.atomic\ndef comprar():\n    outbox.enqueue('ventas.tasks.procesar', args=[1])\n"
+    assert _envios_fuera_del_outbox(ast.parse(bien)) == []
 
 
 def test_el_escaner_detecta_un_canvas_y_respeta_el_cuerpo_de_las_tareas():
     servicio = "def comprar():\n    crear()\n    chain(a.si(1), b.si(1))()\n    chord(g)(cb)\n"
-    assert _envios_fuera_de_on_commit(ast.parse(servicio)) == [3, 4]
+    assert _envios_fuera_del_outbox(ast.parse(servicio)) == [3, 4]
     tarea = "@shared_task(name='x')\ndef procesar(i):\n    return chord(g)(cb).id\n"
-    assert _envios_fuera_de_on_commit(ast.parse(tarea)) == []
+    assert _envios_fuera_del_outbox(ast.parse(tarea)) == []
     atomica = "@shared_task\ndef procesar(i):\n    with transaction.atomic():\n        t.delay(i)\n"
-    assert _envios_fuera_de_on_commit(ast.parse(atomica)) == [4]
+    assert _envios_fuera_del_outbox(ast.parse(atomica)) == [4]
     decorada = "@transaction.atomic\ndef comprar():\n    t.apply_async((1,))\n"
-    assert _envios_fuera_de_on_commit(ast.parse(decorada)) == [3]
+    assert _envios_fuera_del_outbox(ast.parse(decorada)) == [3]
+
+
+def test_lo_que_se_escribe_en_el_outbox_es_una_tarea_registrada():
+    """A typo in a task name would only show in a worker's log; catch it here."""
+    from myproject.celery import app
+
+    app.loader.import_default_modules()
+    nombres = {
+        str(ruta.relative_to(BASE)): nodo.args[0].value
+        for ruta in _fuentes()
+        for nodo in ast.walk(ast.parse(ruta.read_text()))
+        if isinstance(nodo, ast.Call)
+        and _nombre(nodo.func) == "enqueue"
+        and nodo.args
+        and isinstance(nodo.args[0], ast.Constant)
+    }
+    assert nombres, "no outbox.enqueue(...) found: has the scan gone blind?"
+    assert {ruta: nombre for ruta, nombre in nombres.items() if nombre not in app.tasks} == {}
 
 
 def test_celery_solo_habla_json():

@@ -6,10 +6,11 @@ the modules once:
 - ``compras``: buying one product or a whole cart, and the errors a shopper can fix;
 - ``carrito``: the cart, and the Beat job for abandoned carts;
 - ``inventario``: restocking and the low-stock alert;
-- ``postventa``: what follows a sale (invoice, confirmation email) and the sweeper of lost work.
+- ``postventa``: what follows a sale (its pipeline's dispatch, invoice, confirmation email).
 
 Every operation a Celery task performs is idempotent, because with ``acks_late`` any
-task may run twice.
+task may run twice. The tasks an operation starts are outbox rows of its transaction
+(``outbox.services.enqueue``), published after commit.
 """
 
 from .carrito import (
@@ -23,7 +24,7 @@ from .carrito import (
 )
 from .compras import CantidadInvalida, CarritoVacio, ErrorVenta, StockInsuficiente, comprar, comprar_carrito
 from .inventario import actualizar_inventario, notificar_stock_bajo, reponer_stock
-from .postventa import enviar_email_confirmacion, generar_factura_pdf, reenviar_ventas_pendientes
+from .postventa import enviar_email_confirmacion, generar_factura_pdf
 
 __all__ = [
     "ABANDONO_CARRITO",
@@ -43,6 +44,5 @@ __all__ = [
     "limpiar_carritos_abandonados",
     "marcar_recordatorio",
     "notificar_stock_bajo",
-    "reenviar_ventas_pendientes",
     "reponer_stock",
 ]

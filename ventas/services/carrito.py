@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from myproject.commit import partial
+from outbox import services as outbox
 
 from .. import selectors
 from ..emails import construir_email, enviar_email_una_vez
@@ -101,21 +101,16 @@ def limpiar_carritos_abandonados(*, ahora=None) -> dict[str, int]:
 def marcar_recordatorio(*, carrito_id: int, ahora=None) -> bool:
     """Mark a cart reminded and queue its reminder email, unless it was reminded already.
 
-    The mark is a queryset ``update`` so it does not bump ``ultima_modificacion``
-    (auto_now), which would make the cart look active.
+    The mark and the reminder's outbox row commit together. The mark is a queryset
+    ``update`` so it does not bump ``ultima_modificacion`` (auto_now), which would make
+    the cart look active.
     """
     marcado = CarritoCompra.objects.filter(pk=carrito_id, comprado=False, recordatorio_enviado__isnull=True).update(
         recordatorio_enviado=ahora or timezone.now()
     )
     if marcado:
-        transaction.on_commit(partial(_despachar_recordatorio, carrito_id), robust=True)
+        outbox.enqueue("ventas.tasks.enviar_recordatorio_carrito", args=[carrito_id])
     return bool(marcado)
-
-
-def _despachar_recordatorio(carrito_id: int) -> None:
-    from .. import tasks
-
-    tasks.enviar_recordatorio_carrito.delay(carrito_id)
 
 
 def enviar_recordatorio_carrito(*, carrito_id: int) -> bool:

@@ -1,7 +1,7 @@
 """Buying: reserve the stock and register the sale, for one product or a whole cart.
 
 Each purchase is one transaction; the sale's slow work (stock check, invoice, email:
-``tasks.procesar_venta_completa``) is queued after commit.
+``tasks.procesar_venta_completa``) is an outbox row of that transaction, published after commit.
 """
 
 from django.conf import settings
@@ -9,7 +9,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from myproject.commit import partial
 from notificaciones.services import notificar
 
 from .. import selectors
@@ -94,13 +93,13 @@ def _registrar_venta(*, comprador, producto: Producto, cantidad: int) -> Venta:
         },
     )
     # Looked up on the module at call time, so a test can redirect every dispatch.
-    transaction.on_commit(partial(postventa.despachar_trabajo_de_venta, venta.pk), robust=True)
+    postventa.despachar_trabajo_de_venta(venta.pk)
     return venta
 
 
 @transaction.atomic
 def comprar(*, comprador, producto_id: int, cantidad: int) -> Venta:
-    """Buy ``cantidad`` units of one product; the slow work runs after commit."""
+    """Buy ``cantidad`` units of one product; the slow work is queued with the sale and runs after commit."""
     validar_cantidad(cantidad)
     producto = _reservar_stock(producto_id, cantidad)
     return _registrar_venta(comprador=comprador, producto=producto, cantidad=cantidad)
@@ -108,7 +107,11 @@ def comprar(*, comprador, producto_id: int, cantidad: int) -> Venta:
 
 @transaction.atomic
 def comprar_carrito(*, usuario) -> list[Venta]:
-    """Check the whole cart out: every item is bought, or none is."""
+    """Check the whole cart out: every item is bought, or none is.
+
+    Each item is a sale with its own outbox row; the transaction's rows are published
+    together after commit, in one callback over one broker connection.
+    """
     carrito = selectors.carrito_abierto(usuario, bloquear=True)
     # Products in id order, so two checkouts lock rows in the same order.
     items = list(selectors.items_del_carrito(carrito).order_by("producto_id")) if carrito else []

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.db.models import F
 
-from myproject.commit import partial
+from outbox import services as outbox
 
 from ..emails import construir_email, enviar_email_una_vez
 from ..models import MovimientoInventario, Producto
@@ -31,26 +31,22 @@ def reponer_stock(*, producto_id: int, cantidad: int) -> Producto:
 def actualizar_inventario(*, producto_id: int) -> bool:
     """Check a product's stock: alert the supplier when it crossed under the minimum; return whether it did.
 
-    The product row is locked, so two workers checking at once see one crossing. The
-    flag is cleared when stock is back over the minimum, ready for the next crossing.
+    The product row is locked, so two workers checking at once see one crossing, and
+    the alert is an outbox row of the same transaction as the flag: committed together,
+    it cannot be lost between them. The flag is cleared when stock is back over the
+    minimum, ready for the next crossing.
     """
     producto = Producto.objects.select_for_update().get(pk=producto_id)
     if producto.stock_bajo and not producto.alerta_stock_enviada:
         producto.alerta_stock_enviada = True
         producto.cruces_stock_bajo += 1
         producto.save(update_fields=["alerta_stock_enviada", "cruces_stock_bajo"])
-        transaction.on_commit(partial(_despachar_aviso_stock, producto.pk, producto.cruces_stock_bajo), robust=True)
+        outbox.enqueue("ventas.tasks.notificar_stock_bajo", args=[producto.pk, producto.cruces_stock_bajo])
         return True
     if not producto.stock_bajo and producto.alerta_stock_enviada:
         producto.alerta_stock_enviada = False
         producto.save(update_fields=["alerta_stock_enviada"])
     return False
-
-
-def _despachar_aviso_stock(producto_id: int, cruce: int) -> None:
-    from .. import tasks
-
-    tasks.notificar_stock_bajo.delay(producto_id, cruce)
 
 
 def notificar_stock_bajo(*, producto_id: int, cruce: int) -> bool:

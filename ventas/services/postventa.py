@@ -1,19 +1,17 @@
-"""After a sale: its PDF invoice, the buyer's confirmation email, and the sweeper that re-sends lost work.
+"""After a sale: queuing its pipeline, its PDF invoice, the buyer's confirmation email.
 
 The pipeline task (``tasks.procesar_venta_completa``) runs these after the sale
-committed; each is idempotent, because with ``acks_late`` any task may run twice.
+committed; each is idempotent, because with ``acks_late`` any task may run twice, and
+the outbox may publish a task twice (see docs/reliability.md).
 """
 
 import logging
-from datetime import timedelta
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.utils import timezone
 
-from myproject.commit import partial
+from outbox import services as outbox
 
 from .. import facturas, selectors
 from ..emails import construir_email, enviar_email_una_vez
@@ -23,10 +21,8 @@ logger = logging.getLogger(__name__)
 
 
 def despachar_trabajo_de_venta(venta_id: int) -> None:
-    """Queue the sale's pipeline; called on commit by the checkout and by the sweeper."""
-    from .. import tasks
-
-    tasks.procesar_venta_completa.delay(venta_id)
+    """Queue the sale's pipeline in the outbox; called in the checkout's transaction."""
+    outbox.enqueue("ventas.tasks.procesar_venta_completa", args=[venta_id])
 
 
 def generar_factura_pdf(*, venta_id: int) -> str:
@@ -81,39 +77,3 @@ def enviar_email_confirmacion(*, venta_id: int) -> bool:
     if EnvioEmail.objects.filter(clave=clave, enviado__isnull=False).exists():
         Venta.objects.filter(pk=venta_id).update(email_enviado=True, estado=Venta.Estado.COMPLETADA)
     return enviado
-
-
-# Recovery
-# ------------------------------------------------------------------------------
-
-
-def reenviar_ventas_pendientes(*, ahora=None) -> int:
-    """Send the pipeline again for sales still pending after ``VENTAS_REENVIO_TRAS``; return how many.
-
-    A sale whose dispatch was lost (the broker was down when it committed, or a
-    Redis without persistence restarted) is finished this way without anyone acting.
-    Every task of the pipeline is idempotent, so re-sending a sale that is merely
-    slow costs a little work and changes nothing. Sales older than
-    ``VENTAS_REENVIO_MAX_EDAD`` are left to a person and only logged.
-    """
-    ahora = ahora or timezone.now()
-    # A buyer without an email address never gets a confirmation, so the sale
-    # stays pending by design; re-sending it would loop forever.
-    pendientes = Venta.objects.filter(estado=Venta.Estado.PENDIENTE).exclude(comprador__email="")
-    limite = ahora - timedelta(seconds=settings.VENTAS_REENVIO_MAX_EDAD)
-    if abandonadas := pendientes.filter(fecha_creacion__lt=limite).count():
-        logger.warning("%s ventas pendientes desde antes de %s; revísalas a mano", abandonadas, limite)
-    lote = list(
-        pendientes.filter(
-            fecha_creacion__gte=limite, fecha_creacion__lt=ahora - timedelta(seconds=settings.VENTAS_REENVIO_TRAS)
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)[: settings.VENTAS_REENVIO_LOTE]
-    )
-    for venta_id in lote:
-        # Outside a transaction on_commit runs at once; robust, so one failed send
-        # (broker still down) is logged and the next run tries again.
-        transaction.on_commit(partial(despachar_trabajo_de_venta, venta_id), robust=True)
-    if lote:
-        logger.warning("Reenviadas %s ventas pendientes: %s", len(lote), lote)
-    return len(lote)

@@ -15,6 +15,7 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 
 from myproject.beat import programar
 from myproject.celery import app
+from outbox.models import OutboxMessage
 from pruebas.factories import ProductoFactory, UsuarioFactory, VentaFactory
 from pruebas.procesos import detener, esperar, lanzar
 from ventas import graficas, reportes, services
@@ -188,8 +189,9 @@ def test_un_carrito_abandonado_se_recuerda_una_vez_y_luego_se_borra(django_captu
 
     with django_capture_on_commit_callbacks() as enviados:
         assert services.limpiar_carritos_abandonados(ahora=ahora) == {"recordados": 1, "eliminados": 1}
-    assert [c.func.__name__ for c in enviados] == ["_despachar_recordatorio"]
-    assert enviados[0].args == (abandonado.pk,)
+    # One reminder, an outbox row of the transaction that marked the cart, published on commit.
+    assert [c.func.__name__ for c in enviados] == ["publish_committed"]
+    assert _recordatorios_en_el_outbox() == [[abandonado.pk]]
     marcado = CarritoCompra.objects.get(pk=abandonado.pk)
     assert marcado.recordatorio_enviado == ahora
     assert marcado.ultima_modificacion == abandonado.ultima_modificacion  # the mark is not "activity"
@@ -202,6 +204,7 @@ def test_un_carrito_abandonado_se_recuerda_una_vez_y_luego_se_borra(django_captu
             "eliminados": 0,
         }
     assert enviados == []
+    assert _recordatorios_en_el_outbox() == [[abandonado.pk]]
 
     # After the grace period, still untouched: deleted with its items.
     resultado = services.limpiar_carritos_abandonados(ahora=ahora + services.GRACIA_RECORDATORIO + timedelta(hours=1))
@@ -234,6 +237,12 @@ def test_marcar_un_recordatorio_dos_veces_solo_lo_envia_una(django_capture_on_co
         assert services.marcar_recordatorio(carrito_id=carrito.pk) is True
         assert services.marcar_recordatorio(carrito_id=carrito.pk) is False
     assert len(enviados) == 1
+    assert _recordatorios_en_el_outbox() == [[carrito.pk]]
+
+
+def _recordatorios_en_el_outbox() -> list[list]:
+    mensajes = OutboxMessage.objects.filter(task_name="ventas.tasks.enviar_recordatorio_carrito").order_by("pk")
+    return list(mensajes.values_list("args", flat=True))
 
 
 # Statistics
