@@ -312,6 +312,7 @@ async def test_sockets_hostiles_no_cambian_nada_y_el_servidor_sigue(daphne_propi
                        '{"action": "marcar_leida", "notificacion_id": "1 OR 1=1"}',
                        '{"action": "marcar_leida", "notificacion_id": 1e309}',
                        '{"action": "marcar_leida", "notificacion_id": true}',
+                       '{"action": "reenviar", "despues_de": "1 OR 1=1"}', '{"action": "reenviar"}',
                        '{"action": "borrar_todo"}', "x" * 5000]:  # fmt: skip
             await ws.send(basura)
             assert (await recibir(ws))["type"] == "error", basura
@@ -326,6 +327,9 @@ async def test_sockets_hostiles_no_cambian_nada_y_el_servidor_sigue(daphne_propi
             await ws.send(json.dumps({"action": "marcar_leida", "notificacion_id": objetivo}))
         await ws.send(json.dumps({"action": "ping"}))
         assert await recibir(ws) == {"type": "pong"}  # all 1,000 handled, none answered
+        # A replay request reads the asker's own rows only: none of the victim's.
+        await ws.send(json.dumps({"action": "reenviar", "despues_de": 0}))
+        assert await recibir(ws) == {"type": "reenvio_completo", "hasta": 0}
 
     # A frame over Daphne's 1 MiB message cap, or a text frame that is not UTF-8:
     # Daphne (autobahn) drops that connection before the application sees it.
