@@ -2,20 +2,23 @@
 Daphne, the real Redis channel layer. What is asserted is what the page itself handled:
 the ``mitienda:notificacion`` events the script dispatched, its popups and rows.
 
-A consumer stalled longer than the channel layer's expiry. See docs/reliability.md.
+Redis restarts while sellers are connected; a consumer stalled longer than the channel
+layer's expiry. See docs/reliability.md.
 """
 
 import sys
 import threading
 import time
+from itertools import pairwise
 
 import pytest
 import requests
 
 from myproject import devservices, testing
-from myproject.testing import cookie_de_sesion, detener, esperar
+from myproject.testing import cookie_de_sesion, detener, esperar, iniciar_daphne
 from notificaciones.models import Notificacion
 from ventas import services
+from ventas.models import Venta
 from ventas.tests.factories import ProductoFactory, UsuarioFactory
 
 from .asgi_lento import RUTA as OCUPAR_HILO
@@ -83,6 +86,96 @@ def abrir_panel(navegador, base: str, cookie: str):  # noqa: F811 - the fixture
 def ventas_vistas(pagina) -> list[tuple[int, bool]]:
     """Return (venta_id, came in a replay) for each sale notification the page handled."""
     return [(e["venta_id"], bool(e.get("replay"))) for e in pagina.evaluate(LEER)["eventos"] if e.get("venta_id")]
+
+
+# Redis restarts while sellers are connected
+# ------------------------------------------------------------------------------
+
+
+def comprar(base: str, cookie: str, producto_id: int) -> requests.Response:
+    """Buy one unit over HTTP as the logged-in owner of ``cookie`` (CSRF token from the page)."""
+    sesion = requests.Session()
+    nombre, valor = cookie.split("=", 1)
+    sesion.cookies.set(nombre, valor)
+    sesion.get(f"{base}/productos/{producto_id}/", timeout=10)
+    return sesion.post(
+        f"{base}/ventas/comprar/{producto_id}/",
+        data={"cantidad": "1", "csrfmiddlewaretoken": sesion.cookies["csrftoken"]},
+        allow_redirects=False,
+        timeout=15,
+    )
+
+
+def esperas_de_reconexion(sockets: list[dict]) -> list[tuple[float, float]]:
+    """Return (wait, cap) in seconds before each new socket after one closed.
+
+    The cap is the client's backoff ceiling for that attempt: 0.5 s after a socket that
+    had opened, doubling with each attempt that never opened, up to 30 s.
+    """
+    esperas, fallidos = [], -1
+    for anterior, siguiente in pairwise(sockets):
+        fallidos = 0 if anterior["abierto"] is not None else fallidos + 1
+        if anterior["cerrado"] is not None:
+            esperas.append(((siguiente["creado"] - anterior["cerrado"]) / 1000, min(30.0, 0.5 * 2**fallidos)))
+    return esperas
+
+
+@pytest.fixture
+def vendedores(transactional_db):
+    """Three sellers with a product each and their session cookies; a buyer's cookie."""
+    filas = []
+    for i in range(3):
+        vendedor = UsuarioFactory(username=f"vendedor_r{i}")
+        filas.append((ProductoFactory(vendedor=vendedor, stock=5), cookie_de_sesion(vendedor)))
+    return filas, cookie_de_sesion(UsuarioFactory(username="comprador_r"))
+
+
+def test_redis_se_reinicia_con_vendedores_conectados_y_cada_pagina_muestra_su_venta_una_vez(
+    redis_privado,
+    vendedores,
+    navegador,  # noqa: F811 - the fixture
+):
+    filas, cookie_comprador = vendedores
+    proceso, puerto = iniciar_daphne("daphne_redis_reinicio")
+    base = f"http://127.0.0.1:{puerto}"
+    try:
+        paginas = [abrir_panel(navegador, base, cookie) for _, cookie in filas]
+
+        redis_privado.detener()
+        respuestas = []
+        for producto, _ in filas:
+            inicio = time.monotonic()
+            respuesta = comprar(base, cookie_comprador, producto.pk)
+            respuestas.append((respuesta.status_code, round(time.monotonic() - inicio, 1)))
+        # The sale commits; only its push (and dispatch) fail, quickly, and nobody sees a 500.
+        assert [codigo for codigo, _ in respuestas] == [302] * 3, respuestas
+        assert all(segundos < 8 for _, segundos in respuestas), respuestas
+        ventas = en_hilo(lambda: {v.producto_id: v.pk for v in Venta.objects.all()})
+        assert len(ventas) == 3
+
+        time.sleep(1.5)  # the pages keep trying against a Daphne whose Redis is gone
+        redis_privado.arrancar()
+        for pagina, (producto, _) in zip(paginas, filas, strict=True):
+            fila = pagina.locator(f"#ventas-tbody tr[data-venta='{ventas[producto.pk]}']")
+            sync_api.expect(fila).to_have_count(1, timeout=30_000)
+        time.sleep(1)  # let a duplicate, if any, arrive
+        registros = [pagina.evaluate(LEER) for pagina in paginas]
+        vistas = [ventas_vistas(pagina) for pagina in paginas]
+        popups = [pagina.locator(".popup").count() for pagina in paginas]
+    finally:
+        detener(proceso)
+
+    for (producto, _), vista, registro, cuantos in zip(filas, vistas, registros, popups, strict=True):
+        # Each page handled its sale exactly once (it came in a replay, maybe more than
+        # one: the client drops a sequence it has handled) and shows one popup for it.
+        assert [venta_id for venta_id, _ in vista] == [ventas[producto.pk]], registro
+        assert cuantos == 1
+        assert len(registro["sockets"]) >= 2 and False in registro["conexion"]  # it did reconnect
+    # Full jitter: each wait is drawn below its backoff ceiling, so the pages did not
+    # retry in lockstep.
+    esperas = [espera for registro in registros for espera in esperas_de_reconexion(registro["sockets"])]
+    assert any(espera < 0.8 * techo for espera, techo in esperas), esperas
+    assert len({round(espera, 2) for espera, _ in esperas}) > len(paginas), esperas
 
 
 # A consumer that does not read the channel layer for longer than its expiry
