@@ -2,16 +2,21 @@
 
 Protocol (see docs/notificaciones.md): on connect the server sends
 ``connection_established`` and then replays, oldest first, the user's unread
-notifications and any newer than ``?despues_de=<last id the client saw>``; live
-notifications follow. The client may send ``{"action": "marcar_leida",
-"notificacion_id": N}`` or ``{"action": "ping"}``; anything else gets an ``error``
-message and the socket stays open.
+notifications and any after ``?despues_de=`` (with ``protocolo=2`` the last sequence
+the client saw, without it the last id); live notifications follow, each with its
+per-user ``secuencia``. The client may send ``{"action": "marcar_leida",
+"notificacion_id": N}``, ``{"action": "reenviar", "despues_de": S}`` (it saw a hole
+in the sequence) or ``{"action": "ping"}``; anything else gets an ``error`` message
+and the socket stays open.
 """
 
+import asyncio
 import json
 import logging
+import time
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
@@ -23,13 +28,42 @@ logger = logging.getLogger(__name__)
 MAX_FRAME = 4096
 # Close code for a socket without a logged-in user (4000-4999 are the application's).
 NO_AUTENTICADO = 4401
+# The protocol of clients that track the sequence (docs/notificaciones.md).
+PROTOCOLO_SECUENCIA = 2
+# A socket gets at most one ``reenviar`` answered per this many seconds: each reads
+# up to MAX_REPLAY rows on the sync thread all the process's sockets share.
+REENVIO_CADA = 1.0
 
 pendientes = database_sync_to_async(selectors.pendientes)
+reenvio = database_sync_to_async(selectors.reenvio)
 marcar_leida = database_sync_to_async(services.marcar_leida)
 
 
 class NotificacionesConsumer(AsyncWebsocketConsumer):
     """One per open page of a logged-in user, joined to that user's group only."""
+
+    protocolo = 1
+    _proximo_reenvio = 0.0
+
+    async def dispatch(self, message):
+        # Channels' own dispatch first runs close_old_connections on the sync thread
+        # every consumer of the process shares for database_sync_to_async, so each push
+        # waited behind any socket's database work; meanwhile this socket read nothing
+        # from the channel layer and later pushes expired unseen. This consumer reaches
+        # the database only through database_sync_to_async, which closes stale
+        # connections itself.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        self._releido = False
+        inicio = time.monotonic()
+        await handler(message)
+        # While a handler waits (on the database, say) this socket does not read the
+        # channel layer, and a push older than the layer's expiry is dropped. After a
+        # long wait that did not end by re-reading the rows, tell the page to check.
+        espera = time.monotonic() - inicio
+        if espera > _expiry(self.channel_layer) / 2 and not self._releido and self.protocolo >= PROTOCOLO_SECUENCIA:
+            await self._enviar({"type": "posible_perdida"})
 
     async def connect(self):
         usuario = self.scope.get("user")
@@ -43,13 +77,18 @@ class NotificacionesConsumer(AsyncWebsocketConsumer):
         # row that is both replayed and pushed is sent once (see notificacion_enviar).
         await self.channel_layer.group_add(self.grupo, self.channel_name)
         await self.accept()
+        query = _query(self.scope)
+        self.protocolo = _entero(query.get("protocolo")) or 1
+        por_secuencia = self.protocolo >= PROTOCOLO_SECUENCIA
         resultado = await pendientes(
-            usuario_id=self.usuario_id, despues_de=_entero(_query(self.scope).get("despues_de"))
+            usuario_id=self.usuario_id, despues_de=_entero(query.get("despues_de")), por_secuencia=por_secuencia
         )
+        self._releido = True
         self.repetidas = {mensaje["id"] for mensaje in resultado.mensajes}
-        await self._enviar(
-            {"type": "connection_established", "usuario": usuario.get_username(), "no_leidas": resultado.no_leidas}
-        )
+        saludo = {"type": "connection_established", "usuario": usuario.get_username(), "no_leidas": resultado.no_leidas}
+        if por_secuencia:
+            saludo["secuencia"] = resultado.secuencia
+        await self._enviar(saludo)
         for mensaje in resultado.mensajes:
             await self._enviar(mensaje)
 
@@ -72,18 +111,34 @@ class NotificacionesConsumer(AsyncWebsocketConsumer):
         accion = datos.get("action")
         if accion == "marcar_leida":
             await self._marcar_leida(datos.get("notificacion_id"))
+        elif accion == "reenviar":
+            await self._reenviar(datos.get("despues_de"))
         elif accion == "ping":
             await self._enviar({"type": "pong"})
         else:
             await self._error(f"Acción desconocida: {str(accion)[:50]!r}.")
 
     async def _marcar_leida(self, notificacion_id):
-        if not isinstance(notificacion_id, int) or isinstance(notificacion_id, bool):
+        if not _es_entero(notificacion_id):
             await self._error("notificacion_id debe ser un entero.")
             return
         # Only the user's own rows are touched; the result reaches all their tabs
         # through the group (notificacion_leida below).
         await marcar_leida(usuario_id=self.usuario_id, notificacion_id=notificacion_id)
+
+    async def _reenviar(self, despues_de):
+        if not _es_entero(despues_de):
+            await self._error("despues_de debe ser un entero.")
+            return
+        # Waiting here is safe: the rows are read after the wait, so they include
+        # whatever was pushed (and maybe dropped) meanwhile.
+        await asyncio.sleep(self._proximo_reenvio - time.monotonic())
+        self._proximo_reenvio = time.monotonic() + REENVIO_CADA
+        resultado = await reenvio(usuario_id=self.usuario_id, despues_de=despues_de)
+        self._releido = True
+        for mensaje in resultado.mensajes:
+            await self._enviar(mensaje)
+        await self._enviar({"type": "reenvio_completo", "hasta": resultado.hasta})
 
     # Handlers for events sent to the group; names mirror the event types.
 
@@ -113,3 +168,11 @@ def _entero(valor) -> int | None:
         return int(valor)
     except (TypeError, ValueError):
         return None
+
+
+def _es_entero(valor) -> bool:
+    return isinstance(valor, int) and not isinstance(valor, bool)
+
+
+def _expiry(layer) -> float:
+    return getattr(layer, "expiry", 60)

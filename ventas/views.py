@@ -156,12 +156,12 @@ def estadisticas(request):
 def panel_vendedor(request):
     if not selectors.es_vendedor(request.user):
         raise PermissionDenied("Solo los vendedores tienen panel.")
-    # Read before the tables: a sale notified after this id is applied live by the page.
-    ultima_notificacion = notificaciones.ultima_id(usuario_id=request.user.pk)
+    # Read before the tables: a sale notified after this sequence is applied live by the page.
+    ultima_secuencia = notificaciones.ultima_secuencia(usuario_id=request.user.pk)
     productos = selectors.productos_del_vendedor(request.user)
     ventas = selectors.ventas_visibles(request.user).filter(vendedor=request.user)[:20]
     return render(
         request,
         "ventas/panel_vendedor.html",
-        {"productos": productos, "ventas": ventas, "ultima_notificacion": ultima_notificacion},
+        {"productos": productos, "ventas": ventas, "ultima_secuencia": ultima_secuencia},
     )

@@ -1,3 +1,5 @@
+import copy
+
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
@@ -50,3 +52,16 @@ async def cerrar_conexiones_de_hilos():
     """
     yield
     await database_sync_to_async(connections.close_all)()
+
+
+@pytest.fixture
+def expiry_corta(settings) -> int:
+    """Give the channel layer a 1 s expiry in this process, for its consumers and senders.
+
+    A push older than the expiry is dropped from Redis unread; the sender's setting is
+    the one that counts (channels_redis prunes and sets the key's TTL on send).
+    """
+    capas = copy.deepcopy(settings.CHANNEL_LAYERS)
+    capas["default"]["CONFIG"]["expiry"] = 1
+    settings.CHANNEL_LAYERS = capas  # channels drops its cached layers on the change
+    return 1

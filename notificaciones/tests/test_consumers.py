@@ -1,7 +1,9 @@
 """The consumer through the project's real ASGI stack (origin check, sessions, auth)
 and the real Redis channel layer, driven by channels.testing.WebsocketCommunicator."""
 
+import asyncio
 import json
+import time
 
 import pytest
 from channels.db import database_sync_to_async
@@ -10,7 +12,7 @@ from channels.testing import WebsocketCommunicator
 
 from myproject.asgi import application
 from notificaciones import capa, services
-from notificaciones.consumers import MAX_FRAME, NO_AUTENTICADO
+from notificaciones.consumers import MAX_FRAME, NO_AUTENTICADO, REENVIO_CADA, NotificacionesConsumer
 from notificaciones.models import Notificacion
 from pruebas.procesos import cookie_de_sesion
 
@@ -201,12 +203,17 @@ async def test_al_conectar_se_repiten_las_no_leidas_una_vez(vendedor, otro):
     await a.disconnect()
 
 
-async def test_despues_de_retoma_desde_el_ultimo_visto(vendedor):
+async def _vista_leida_mientras_y_nueva(vendedor):
+    """Return a seen row, one read in another tab meanwhile, and a new unread one."""
     vista = await nueva(vendedor, "vista")
     leida_mientras = await nueva(vendedor, "leída en otra pestaña mientras tanto")
     await _marcar(vista)
     await _marcar(leida_mientras)
-    nueva_fila = await nueva(vendedor, "nueva")
+    return vista, leida_mientras, await nueva(vendedor, "nueva")
+
+
+async def test_despues_de_retoma_desde_el_ultimo_visto(vendedor):
+    vista, leida_mientras, nueva_fila = await _vista_leida_mientras_y_nueva(vendedor)
 
     a, saludo = await conectar_y_saludo(vendedor, query=f"despues_de={vista.pk}")
 
@@ -221,3 +228,91 @@ async def test_despues_de_retoma_desde_el_ultimo_visto(vendedor):
     assert [(await b.receive_json_from())["id"]] == [nueva_fila.pk]
     assert await b.receive_nothing(timeout=0.3)
     await b.disconnect()
+
+
+# The per-user sequence (protocol 2)
+# ------------------------------------------------------------------------------
+
+
+async def test_con_protocolo_2_el_saludo_da_la_secuencia_y_despues_de_la_cuenta(vendedor, otro):
+    for _ in range(3):
+        await nueva(otro)  # ids and sequences now differ
+    vista, leida_mientras, nueva_fila = await _vista_leida_mientras_y_nueva(vendedor)
+
+    a, saludo = await conectar_y_saludo(vendedor, query=f"protocolo=2&despues_de={vista.secuencia}")
+
+    assert saludo == {"type": "connection_established", "usuario": "vendedor_ws", "no_leidas": 1, "secuencia": 3}
+    recibidas = [await a.receive_json_from(), await a.receive_json_from()]
+    assert [(m["id"], m["secuencia"], m["leida"]) for m in recibidas] == [
+        (leida_mientras.pk, 2, True),
+        (nueva_fila.pk, 3, False),
+    ]
+    assert await a.receive_nothing(timeout=0.3)
+    viva = await nueva(vendedor, "en vivo")
+    mensaje = await a.receive_json_from(timeout=5)
+    assert (mensaje["id"], mensaje["secuencia"], "replay" in mensaje) == (viva.pk, 4, False)
+    await a.disconnect()
+
+
+async def test_reenviar_manda_lo_que_falta_y_dice_hasta_donde(vendedor, otro):
+    filas = [await nueva(vendedor, f"n{i}") for i in range(3)]
+    for fila in filas:
+        await _marcar(fila)
+    await nueva(otro)
+    a, _ = await conectar_y_saludo(vendedor, query="protocolo=2&despues_de=3")
+    assert await a.receive_nothing(timeout=0.3)  # all seen and read: no replay
+
+    await a.send_json_to({"action": "reenviar", "despues_de": 1})
+
+    repetidas = [await a.receive_json_from(), await a.receive_json_from()]
+    assert [(m["id"], m["secuencia"], m["replay"]) for m in repetidas] == [
+        (filas[1].pk, 2, True),
+        (filas[2].pk, 3, True),
+    ]
+    assert await a.receive_json_from() == {"type": "reenvio_completo", "hasta": 3}
+    for malo in ["1", None, True, 1.5]:
+        await a.send_json_to({"action": "reenviar", "despues_de": malo})
+        assert (await a.receive_json_from())["type"] == "error", malo
+    # A second request within REENVIO_CADA waits its turn instead of hitting the database again.
+    inicio = time.monotonic()
+    await a.send_json_to({"action": "reenviar", "despues_de": 3})
+    assert await a.receive_json_from(timeout=5) == {"type": "reenvio_completo", "hasta": 3}
+    assert time.monotonic() - inicio >= REENVIO_CADA * 0.9
+    await a.disconnect()
+
+
+async def test_un_consumidor_atascado_mas_que_la_expiracion_avisa_y_se_recupera_todo(
+    vendedor, expiry_corta, monkeypatch
+):
+    original = NotificacionesConsumer.notificacion_enviar
+    atascado = asyncio.Event()
+
+    async def lento(self, evento):
+        if not atascado.is_set():
+            atascado.set()
+            await asyncio.sleep(expiry_corta * 2.5)  # this socket reads nothing meanwhile
+        await original(self, evento)
+
+    monkeypatch.setattr(NotificacionesConsumer, "notificacion_enviar", lento)
+    a, saludo = await conectar_y_saludo(vendedor, query="protocolo=2")
+    assert saludo["secuencia"] == 0
+
+    primera = await nueva(vendedor, "primera")
+    await asyncio.wait_for(atascado.wait(), 5)
+    perdidas = [await nueva(vendedor, "perdida 1"), await nueva(vendedor, "perdida 2")]
+
+    assert (await a.receive_json_from(timeout=10))["id"] == primera.pk
+    assert await a.receive_json_from(timeout=5) == {"type": "posible_perdida"}
+    assert await a.receive_nothing(timeout=1)  # both pushes expired in Redis: never delivered
+    await a.send_json_to({"action": "reenviar", "despues_de": 1})
+    recuperadas = [await a.receive_json_from(timeout=5), await a.receive_json_from(timeout=5)]
+    assert [(m["id"], m["secuencia"], m["replay"]) for m in recuperadas] == [
+        (perdidas[0].pk, 2, True),
+        (perdidas[1].pk, 3, True),
+    ]
+    assert await a.receive_json_from() == {"type": "reenvio_completo", "hasta": 3}
+    # Live pushes carry on, and a quick handler does not raise the alarm.
+    siguiente = await nueva(vendedor, "siguiente")
+    assert (await a.receive_json_from(timeout=5))["secuencia"] == 4 == siguiente.secuencia
+    assert await a.receive_nothing(timeout=0.5)
+    await a.disconnect()

@@ -1,12 +1,11 @@
-"""Faults and hostile clients against a real Daphne process and the real Redis channel layer.
-
-Redis restarts under connected sellers; a client that stops reading while 500
-notifications are pushed to it; hostile sockets. See docs/reliability.md.
+"""Faults and hostile clients at the protocol level, against a real Daphne process and the
+real Redis channel layer: a client that stops reading while 500 notifications are pushed
+to it; hostile sockets. What the browser client makes of faults (Redis restarting, a
+stalled consumer) is in test_fallos_navegador.py. See docs/reliability.md.
 """
 
 import asyncio
 import json
-import random
 import subprocess
 import time
 
@@ -14,14 +13,12 @@ import pytest
 import requests
 from channels.db import database_sync_to_async
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from notificaciones import selectors, services
 from notificaciones.models import Notificacion
 from notificaciones.tests.test_en_vivo import recibir, socket_de
-from pruebas.factories import ProductoFactory
 from pruebas.procesos import detener, esperar, iniciar_daphne
-from ventas.models import Venta
 
 pytestmark = [
     pytest.mark.faults,
@@ -29,138 +26,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("cerrar_conexiones_de_hilos"),
 ]
-
-NO_SON_NOTIFICACIONES = {"connection_established", "notificacion_leida", "error", "pong"}
-
-
-def comprar(base: str, cookie: str, producto_id: int) -> requests.Response:
-    """Buy one unit over HTTP as the logged-in owner of ``cookie`` (CSRF token from the page)."""
-    sesion = requests.Session()
-    nombre, valor = cookie.split("=", 1)
-    sesion.cookies.set(nombre, valor)
-    sesion.get(f"{base}/productos/{producto_id}/", timeout=10)
-    return sesion.post(
-        f"{base}/ventas/comprar/{producto_id}/",
-        data={"cantidad": "1", "csrfmiddlewaretoken": sesion.cookies["csrftoken"]},
-        allow_redirects=False,
-        timeout=15,
-    )
-
-
-class Vendedor:
-    """A seller's page, reduced to what static/js/notificaciones.js does with its socket.
-
-    Reconnects after every loss with exponential backoff and full jitter, resuming with
-    ``?despues_de=<last id seen>``; pings when idle and gives the socket up when a ping
-    goes unanswered. Records every notification each connection delivered.
-    """
-
-    BASE = 0.2  # the page's 500 ms, scaled down for the test
-    TOPE = 2.0  # the page's 30 s
-    PING = 1.0  # the page's 25 s
-
-    def __init__(self, puerto: int, cookie: str):
-        self.puerto = puerto
-        self.cookie = cookie
-        self.ultimo = 0
-        self.conexiones: list[list[dict]] = []  # notifications, per successful connection
-        self.esperas: list[float] = []
-        self.parar = asyncio.Event()
-
-    @property
-    def vistas(self) -> dict[int, dict]:
-        """What the page shows: each id once (the page drops ids it already handled)."""
-        return {m["id"]: m for conexion in self.conexiones for m in conexion}
-
-    async def correr(self) -> None:
-        intentos = 0
-        while not self.parar.is_set():
-            query = f"?despues_de={self.ultimo}" if self.ultimo else ""
-            try:
-                async with socket_de(self.puerto, self.cookie, query=query) as ws:
-                    intentos = 0
-                    recibidas: list[dict] = []
-                    self.conexiones.append(recibidas)
-                    await self._leer(ws, recibidas)
-            except (OSError, TimeoutError, InvalidHandshake, ConnectionClosed):
-                pass
-            if self.parar.is_set():
-                break
-            espera = random.random() * min(self.TOPE, self.BASE * 2**intentos)
-            intentos += 1
-            self.esperas.append(espera)
-            await asyncio.sleep(espera)
-
-    async def _leer(self, ws, recibidas: list[dict]) -> None:
-        respondio = True
-        while not self.parar.is_set():
-            try:
-                texto = await asyncio.wait_for(ws.recv(), self.PING)
-            except TimeoutError:
-                if not respondio:
-                    return  # a ping went unanswered: the link is dead, reconnect
-                respondio = False
-                await ws.send(json.dumps({"action": "ping"}))
-                continue
-            respondio = True
-            mensaje = json.loads(texto)
-            if mensaje.get("type") not in NO_SON_NOTIFICACIONES and isinstance(mensaje.get("id"), int):
-                recibidas.append(mensaje)
-                self.ultimo = max(self.ultimo, mensaje["id"])
-
-
-# Redis restarts while sellers are connected
-# ------------------------------------------------------------------------------
-
-
-async def test_redis_se_reinicia_con_vendedores_conectados_y_reciben_la_venta_una_vez(
-    redis_privado, usuario_con_sesion
-):
-    sesiones = [await usuario_con_sesion(f"vendedor_r{i}") for i in range(3)]
-    productos = [await database_sync_to_async(ProductoFactory)(vendedor=v, stock=5) for v, _ in sesiones]
-    _, cookie_comprador = await usuario_con_sesion("comprador_r")
-
-    proceso, puerto = await asyncio.to_thread(iniciar_daphne, "daphne_redis_reinicio")
-    base = f"http://127.0.0.1:{puerto}"
-    vendedores = [Vendedor(puerto, cookie) for _, cookie in sesiones]
-    tareas = [asyncio.create_task(v.correr()) for v in vendedores]
-    try:
-        await asyncio.to_thread(esperar, lambda: all(v.conexiones for v in vendedores), timeout=15)
-
-        await asyncio.to_thread(redis_privado.detener)
-        respuestas = []
-        for producto in productos:
-            inicio = time.monotonic()
-            respuesta = await asyncio.to_thread(comprar, base, cookie_comprador, producto.pk)
-            respuestas.append((respuesta.status_code, round(time.monotonic() - inicio, 1)))
-        # The sale commits; only its push (and dispatch) fail, quickly, and nobody sees a 500.
-        assert [codigo for codigo, _ in respuestas] == [302] * 3, respuestas
-        assert all(segundos < 8 for _, segundos in respuestas), respuestas
-        ventas = await database_sync_to_async(lambda: list(Venta.objects.order_by("pk")))()
-        assert len(ventas) == 3
-
-        await asyncio.sleep(1.5)  # sellers keep trying against a Daphne whose Redis is gone
-        await asyncio.to_thread(redis_privado.arrancar)
-
-        def todos_la_vieron():
-            return all(any(m.get("venta_id") for m in v.vistas.values()) for v in vendedores)
-
-        await asyncio.to_thread(esperar, todos_la_vieron, timeout=20, mensaje="every seller to get the sale")
-        await asyncio.sleep(0.5)  # let a duplicate, if any, arrive
-    finally:
-        for v in vendedores:
-            v.parar.set()
-        await asyncio.gather(*tareas, return_exceptions=True)
-        await asyncio.to_thread(detener, proceso)
-
-    for vendedor, venta in zip(vendedores, ventas, strict=True):
-        entregas = [m for conexion in vendedor.conexiones for m in conexion if m.get("venta_id") == venta.pk]
-        assert len(entregas) == 1, (vendedor.conexiones, vendedor.esperas)
-        assert [m["venta_id"] for m in vendedor.vistas.values()] == [venta.pk]
-        assert len(vendedor.conexiones) >= 2  # it did reconnect
-    # Full jitter: the sellers did not retry in lockstep.
-    assert len({round(e, 3) for v in vendedores for e in v.esperas}) > len(vendedores)
-
 
 # A slow client that stops reading
 # ------------------------------------------------------------------------------
@@ -301,6 +166,7 @@ async def test_sockets_hostiles_no_cambian_nada_y_el_servidor_sigue(daphne_propi
                        '{"action": "marcar_leida", "notificacion_id": "1 OR 1=1"}',
                        '{"action": "marcar_leida", "notificacion_id": 1e309}',
                        '{"action": "marcar_leida", "notificacion_id": true}',
+                       '{"action": "reenviar", "despues_de": "1 OR 1=1"}', '{"action": "reenviar"}',
                        '{"action": "borrar_todo"}', "x" * 5000]:  # fmt: skip
             await ws.send(basura)
             assert (await recibir(ws))["type"] == "error", basura
@@ -315,6 +181,9 @@ async def test_sockets_hostiles_no_cambian_nada_y_el_servidor_sigue(daphne_propi
             await ws.send(json.dumps({"action": "marcar_leida", "notificacion_id": objetivo}))
         await ws.send(json.dumps({"action": "ping"}))
         assert await recibir(ws) == {"type": "pong"}  # all 1,000 handled, none answered
+        # A replay request reads the asker's own rows only: none of the victim's.
+        await ws.send(json.dumps({"action": "reenviar", "despues_de": 0}))
+        assert await recibir(ws) == {"type": "reenvio_completo", "hasta": 0}
 
     # A frame over Daphne's 1 MiB message cap, or a text frame that is not UTF-8:
     # Daphne (autobahn) drops that connection before the application sees it.

@@ -174,13 +174,8 @@ def test_el_vendedor_ve_cada_venta_en_vivo(celery_worker, daphne, servidor, tien
     ctx_comprador.close()
 
 
-# Runs SistemaNotificaciones against a scripted fake WebSocket, with the clock and the
-# dice under control, and reports what it did.
-SIMULAR_CLIENTE = """
-() => {
-  const esperas = [];
-  const setTimeoutReal = window.setTimeout;
-  window.setTimeout = (fn, ms) => { esperas.push(ms); return 0; };
+# A scripted WebSocket the real client is run against; `emitir` plays the server's side.
+FALSO_SOCKET = """
   class FalsoSocket {
     constructor(url) { FalsoSocket.urls.push(url); this.readyState = 0; this.oyentes = {}; this.enviados = [];
                        FalsoSocket.ultimo = this; }
@@ -194,6 +189,19 @@ SIMULAR_CLIENTE = """
   window.WebSocket = FalsoSocket;
   const guardado = {};
   const almacen = { getItem: (k) => guardado[k] ?? null, setItem: (k, v) => { guardado[k] = v; } };
+"""
+
+# Runs SistemaNotificaciones against the fake WebSocket, with the clock and the dice
+# under control, and reports what it did.
+SIMULAR_CLIENTE = (
+    """
+() => {
+  const esperas = [];
+  const setTimeoutReal = window.setTimeout;
+  window.setTimeout = (fn, ms) => { esperas.push(ms); return 0; };
+"""
+    + FALSO_SOCKET
+    + """
   const sistema = new window.SistemaNotificaciones({ usuarioId: 7, url: "ws://tienda/ws/notificaciones/", almacen });
 
   // Eight failed attempts with the dice at their maximum, then with them at zero.
@@ -216,9 +224,9 @@ SIMULAR_CLIENTE = """
   window.addEventListener("mitienda:notificacion", (e) => eventos.push(e.detail.type + ":" + (e.detail.id ?? "")));
   const socket = FalsoSocket.ultimo;
   socket.emitir("open");
-  const venta = { type: "nueva_venta", id: 42, titulo: "<b>negritas</b>", mensaje: "<script>x()</script>",
-                  monto: "5.00" };
-  socket.emitir("message", { data: JSON.stringify({ type: "connection_established", no_leidas: 1 }) });
+  const venta = { type: "nueva_venta", id: 42, secuencia: 12, titulo: "<b>negritas</b>",
+                  mensaje: "<script>x()</script>", monto: "5.00" };
+  socket.emitir("message", { data: JSON.stringify({ type: "connection_established", no_leidas: 1, secuencia: 11 }) });
   socket.emitir("message", { data: JSON.stringify(venta) });
   socket.emitir("message", { data: JSON.stringify({ ...venta, replay: true }) });
   socket.emitir("message", { data: "no es json" });
@@ -235,22 +243,109 @@ SIMULAR_CLIENTE = """
   };
 }
 """
+)
 
 
-def test_el_cliente_reintenta_con_retroceso_y_retoma_donde_quedo(daphne, navegador):
+def simular(navegador, daphne, simulacion: str) -> dict:
+    """Load the real client on an anonymous page (so it does not start itself) and run ``simulacion``."""
     _, puerto = daphne
     pagina = navegador.new_page()
     pagina.goto(f"http://127.0.0.1:{puerto}/accounts/login/")
     pagina.add_script_tag(url=f"http://127.0.0.1:{puerto}/static/js/notificaciones.js", type="module")
+    return pagina.evaluate(simulacion)
 
-    r = pagina.evaluate(SIMULAR_CLIENTE)
+
+def test_el_cliente_reintenta_con_retroceso_y_retoma_donde_quedo(daphne, navegador):
+    r = simular(navegador, daphne, SIMULAR_CLIENTE)
 
     assert r["techos"] == [500, 1000, 2000, 4000, 8000, 16000, 30000, 30000]
     assert r["minimo"] == [0]
     assert r["trasAbrir"] == [500]
     assert r["eventos"] == ["connection_established:", "nueva_venta:42"]
-    assert r["urls"] == ["ws://tienda/ws/notificaciones/", "ws://tienda/ws/notificaciones/?despues_de=42"]
-    assert r["guardado"] == {"mitienda:notificaciones:ultimo:7": "42"}
+    # It resumes from the last sequence it saw (protocol 2), not from the id.
+    assert r["urls"] == [
+        "ws://tienda/ws/notificaciones/?protocolo=2",
+        "ws://tienda/ws/notificaciones/?protocolo=2&despues_de=12",
+    ]
+    assert r["guardado"] == {"mitienda:notificaciones:secuencia:7": "12"}
     assert r["popupHtml"] == "&lt;b&gt;negritas&lt;/b&gt;|&lt;script&gt;x()&lt;/script&gt;"
     assert r["scripts"] == 0
     assert {"action": "marcar_leida", "notificacion_id": 42} in r["enviados"]
+
+
+# The real client against the fake socket: a hole in the sequence, duplicates, the
+# server's hint after a long wait, an answer cut at the server's limit, a reload.
+SIMULAR_HUECOS = (
+    "() => {"
+    + FALSO_SOCKET
+    + """
+  const eventos = [];
+  window.addEventListener("mitienda:notificacion", (e) => {
+    const d = e.detail;
+    if (d.type === "nueva_venta") eventos.push(d.secuencia + (d.replay ? "r" : ""));
+  });
+  const url = "ws://tienda/ws/notificaciones/";
+  let sistema = new window.SistemaNotificaciones({ usuarioId: 8, url, almacen });
+  sistema.conectar();
+  let socket = FalsoSocket.ultimo;
+  const llega = (mensaje) => socket.emitir("message", { data: JSON.stringify(mensaje) });
+  const venta = (secuencia, extra = {}) =>
+    llega({ type: "nueva_venta", id: 100 + secuencia, secuencia, titulo: "venta " + secuencia, ...extra });
+  const pedidos = () => socket.enviados.filter((m) => m.action === "reenviar").map((m) => m.despues_de);
+  const popups = () => [...document.querySelectorAll(".popup")].map((p) => Number(p.dataset.notificacion));
+  const r = {};
+
+  socket.emitir("open");
+  llega({ type: "connection_established", no_leidas: 0, secuencia: 3 });
+  venta(4);
+  venta(6); // 5 was lost on the way: a hole
+  venta(7); // the request is on its way: no second one
+  r.alVerElHueco = pedidos();
+  venta(5, { replay: true });
+  venta(6, { replay: true }); // shown already, live
+  llega({ type: "reenvio_completo", hasta: 7 });
+  venta(7); // a late duplicate
+  r.trasRellenarlo = pedidos();
+  llega({ type: "posible_perdida" }); // the server waited long: check
+  llega({ type: "reenvio_completo", hasta: 9 }); // 8 and 9 no longer exist
+  venta(10);
+  venta(15); // 11 to 14 missing
+  venta(11, { replay: true });
+  venta(12, { replay: true });
+  llega({ type: "reenvio_completo", hasta: 12 }); // cut short: ask for the rest
+  venta(13, { replay: true });
+  venta(14, { replay: true });
+  llega({ type: "reenvio_completo", hasta: 15 });
+  r.pedidos = pedidos();
+  r.eventos = eventos.splice(0);
+  r.guardado = { ...guardado };
+
+  // The tab reloads: a new page with the same sessionStorage.
+  sistema.detener();
+  document.querySelectorAll(".popup").forEach((p) => p.remove());
+  sistema = new window.SistemaNotificaciones({ usuarioId: 8, url, almacen });
+  sistema.conectar();
+  socket = FalsoSocket.ultimo;
+  r.urlAlRecargar = FalsoSocket.urls[FalsoSocket.urls.length - 1];
+  socket.emitir("open");
+  llega({ type: "connection_established", no_leidas: 2, secuencia: 16 });
+  venta(9, { replay: true }); // unread, and shown before the reload: no popup again
+  venta(16, { replay: true }); // new since: it pops up
+  r.trasRecargar = { eventos, popups: popups(), pedidos: pedidos() };
+  return r;
+}
+"""
+)
+
+
+def test_el_cliente_pide_lo_que_falta_al_ver_un_hueco_y_muestra_cada_una_una_vez(daphne, navegador):
+    r = simular(navegador, daphne, SIMULAR_HUECOS)
+
+    assert r["alVerElHueco"] == [4]
+    assert r["trasRellenarlo"] == [4]
+    assert r["pedidos"] == [4, 7, 10, 12]
+    # Each sequence reached the page once, whichever way it came.
+    assert r["eventos"] == ["4", "6", "7", "5r", "10", "15", "11r", "12r", "13r", "14r"]
+    assert r["guardado"] == {"mitienda:notificaciones:secuencia:8": "15"}
+    assert r["urlAlRecargar"] == "ws://tienda/ws/notificaciones/?protocolo=2&despues_de=15"
+    assert r["trasRecargar"] == {"eventos": ["9r", "16r"], "popups": [116], "pedidos": []}

@@ -40,10 +40,14 @@ def test_anonimo_no_tiene_insignia_ni_socket(client):
 def test_el_panel_sabe_hasta_que_notificacion_esta_al_dia(client):
     vendedor = UsuarioFactory()
     ProductoFactory(vendedor=vendedor)
+    services.notificar(usuario=UsuarioFactory(), tipo="nueva_venta", titulo="t")  # another user's: not counted
+    services.notificar(usuario=vendedor, tipo="nueva_venta", titulo="t")
     ultima = services.notificar(usuario=vendedor, tipo="nueva_venta", titulo="t")
     client.force_login(vendedor)
 
     html = client.get("/vendedor/").content.decode()
 
-    assert f'data-ultima-notificacion="{ultima.pk}"' in html
+    # The page's resume point is the seller's sequence, the one the client tracks.
+    assert ultima.secuencia == 2
+    assert f'data-ultima-secuencia="{ultima.secuencia}"' in html
     assert "/static/js/panel_vendedor.js" in html

@@ -1,7 +1,8 @@
 // Live notifications for a logged-in user over the WebSocket ws/notificaciones/: the
 // entry module base.html loads (<script type="module">, no build step). The parts live
-// in static/js/notificaciones/: conexion.js (socket, backoff, resume, dedupe), popup.js,
-// sonido.js, insignia.js. Protocol and guarantees: docs/notificaciones.md.
+// in static/js/notificaciones/: conexion.js (socket, backoff, resume, holes in the
+// sequence, dedupe), popup.js, sonido.js, insignia.js. Protocol and guarantees:
+// docs/notificaciones.md.
 //
 // What other scripts rely on: every message the page has not handled yet is dispatched
 // on window as CustomEvent "mitienda:notificacion" ({detail: message}); connection
@@ -55,6 +56,8 @@ class SistemaNotificaciones {
         console.warn("Notificaciones:", mensaje.mensaje);
         break;
       case "pong":
+      case "reenvio_completo":
+      case "posible_perdida":
         break;
       default:
         if (!Number.isInteger(mensaje.id)) break;

@@ -6,9 +6,9 @@
   const panel = document.getElementById("panel-vendedor");
   if (!panel) return;
   const MAX_FILAS = 20;
-  // The page was rendered with every notification up to this id already applied.
-  const ultimaAlRenderizar = parseInt(panel.dataset.ultimaNotificacion || "0", 10) || 0;
-  const stockAplicado = new Map(); // producto_id -> notification id that set its stock
+  // The page was rendered with every notification up to this sequence already applied.
+  const ultimaAlRenderizar = parseInt(panel.dataset.ultimaSecuencia || "0", 10) || 0;
+  const stockAplicado = new Map(); // producto_id -> sequence of the notification that set its stock
   const estado = document.getElementById("estado-conexion");
   const tbody = document.getElementById("ventas-tbody");
 
@@ -57,9 +57,10 @@
     const productoId = Number(venta.producto_id);
     const stock = Number(venta.stock);
     if (!Number.isInteger(productoId) || !Number.isInteger(stock)) return;
-    // Sales may arrive out of order (replay, several servers): the newest one wins.
-    if ((stockAplicado.get(productoId) || 0) > venta.id) return;
-    stockAplicado.set(productoId, venta.id);
+    // Sales may arrive out of order (a hole filled late, a replay): the newest wins.
+    // The sequence is the seller's commit order, so it is the order the stock changed.
+    if ((stockAplicado.get(productoId) || 0) > venta.secuencia) return;
+    stockAplicado.set(productoId, venta.secuencia);
     const fila = panel.querySelector(`tr[data-producto="${productoId}"]`);
     if (!fila) return;
     const celdaStock = fila.querySelector(".stock");
@@ -72,7 +73,7 @@
 
   window.addEventListener("mitienda:notificacion", (evento) => {
     const mensaje = evento.detail;
-    if (!mensaje || mensaje.type !== "nueva_venta" || !(mensaje.id > ultimaAlRenderizar)) return;
+    if (!mensaje || mensaje.type !== "nueva_venta" || !(mensaje.secuencia > ultimaAlRenderizar)) return;
     agregarVenta(mensaje);
     actualizarStock(mensaje);
   });

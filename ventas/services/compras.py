@@ -117,10 +117,13 @@ def comprar_carrito(*, usuario) -> list[Venta]:
     items = list(selectors.items_del_carrito(carrito).order_by("producto_id")) if carrito else []
     if not items:
         raise CarritoVacio("Tu carrito está vacío.")
-    ventas = []
-    for item in items:
-        producto = _reservar_stock(item.producto_id, item.cantidad)
-        ventas.append(_registrar_venta(comprador=usuario, producto=producto, cantidad=item.cantidad))
+    reservados = [(_reservar_stock(item.producto_id, item.cantidad), item.cantidad) for item in items]
+    # Each sale locks its seller's notification counter until commit: taken in seller
+    # order, after every stock row, two carts with the same sellers cannot deadlock.
+    reservados.sort(key=lambda reservado: (reservado[0].vendedor_id, reservado[0].pk))
+    ventas = [
+        _registrar_venta(comprador=usuario, producto=producto, cantidad=cantidad) for producto, cantidad in reservados
+    ]
     carrito.comprado = True
     carrito.save(update_fields=["comprado", "ultima_modificacion"])
     return ventas
