@@ -267,6 +267,9 @@ MAX_CANTIDAD_POR_COMPRA = 100
 # Uploads are checked before Pillow decodes them (see imagenes/processing.py).
 IMAGENES_MAX_BYTES = env.int("IMAGENES_MAX_BYTES", default=20 * 1024 * 1024)
 IMAGENES_MAX_PIXELS = env.int("IMAGENES_MAX_PIXELS", default=40_000_000)
+# Any request body over this is refused with 413 before it is buffered (myproject/limites.py):
+# the largest upload plus room for the form's other fields and the multipart framing.
+MAX_CUERPO_BYTES = env.int("MAX_CUERPO_BYTES", default=IMAGENES_MAX_BYTES + 1024 * 1024)
 # An image still "procesando" after this many minutes is failed by the sweep task. Longer
 # than the slowest path that still ends well (a killed worker's task comes back after the
 # visibility timeout, then may wait out the longest retry delay) plus ten minutes of work:

@@ -15,6 +15,7 @@ from myproject.testing import BASE_DIR
 
 SERVICIOS = {
     "migrate",
+    "proxy",
     "web",
     "worker_emails",
     "worker_pesado",
@@ -85,6 +86,23 @@ def test_compose_config_es_valido_y_tiene_todos_los_servicios():
     # Every app service waits for the one-shot migrate; exactly one runs the beat scheduler.
     assert normal.count("condition: service_completed_successfully") == 6
     assert normal.count("DatabaseScheduler") == 1
+
+
+def _servicio(config: str, nombre: str) -> str:
+    """Return the text of service ``nombre`` in the output of ``compose config``."""
+    return re.search(rf"^  {nombre}:\n(.*?)(?=^  \S|^\S|\Z)", config, re.M | re.S).group(1)
+
+
+def test_el_proxy_de_compose_limita_el_cuerpo_como_django(settings):
+    """The site is published through the proxy only, whose body limit is the app's own."""
+    config = _compose_run("config").stdout
+    assert f"client_max_body_size {settings.MAX_CUERPO_BYTES};" in _servicio(config, "proxy")
+    assert "ports:" not in _servicio(config, "web")
+    assert "published: 8000" in _servicio(config, "proxy")
+    # One knob for both: the proxy and every app process read MAX_CUERPO_BYTES.
+    otro = _compose_run("config", MAX_CUERPO_BYTES="1000").stdout
+    assert "client_max_body_size 1000;" in _servicio(otro, "proxy")
+    assert "MAX_CUERPO_BYTES: '1000'" in _servicio(otro, "web")
 
 
 def test_compose_y_procfile_arrancan_los_mismos_workers():
