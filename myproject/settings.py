@@ -157,6 +157,8 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A monitor reads /health/detalle/ with "Authorization: Bearer <HEALTH_TOKEN>"; unset, staff only.
+HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
 
 # Email
 # ------------------------------------------------------------------------------
