@@ -259,6 +259,12 @@ CHANNEL_LAYERS = {
     },
 }
 
+# Sockets a user may hold open at once (tabs, devices), counted in Redis across every
+# Daphne process; one more is closed with code 4429. A socket renews its slot every third
+# of WS_CUPO_SEGUNDOS, so the slots of a Daphne that died free themselves within that.
+WS_MAX_CONEXIONES_POR_USUARIO = env.int("WS_MAX_CONEXIONES_POR_USUARIO", default=10)
+WS_CUPO_SEGUNDOS = env.int("WS_CUPO_SEGUNDOS", default=60)
+
 # Shop
 # ------------------------------------------------------------------------------
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo12345")
