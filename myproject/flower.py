@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     env = environ.Env()
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
     os.environ["FLOWER_BASIC_AUTH"] = credenciales(
-        os.environ.get("FLOWER_BASIC_AUTH", ""), debug=env.bool("DEBUG", default=True)
+        os.environ.get("FLOWER_BASIC_AUTH", ""), debug=env.bool("DEBUG", default=False)
     )
     argumentos = sys.argv[1:] if argv is None else argv
     os.execv(sys.executable, [sys.executable, "-m", "celery", "-A", "myproject", "flower", *argumentos])

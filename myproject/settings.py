@@ -1,7 +1,8 @@
 """Mi Tienda settings: one file, every deploy-time knob read from the environment.
 
-Local defaults are safe for a laptop (SQLite, Redis on localhost, mail written to
-files). In production (``DEBUG=0``) the secrets have no default and must be set.
+``DEBUG`` is off unless set (``make run`` and ``make test`` set ``DEBUG=1``). With it on,
+the defaults suit a laptop (SQLite, Redis on localhost, mail written to files); with it
+off (production) the secrets have no default and must be set.
 """
 
 import math
@@ -20,7 +21,9 @@ if (BASE_DIR / ".env").exists():
 
 # General
 # ------------------------------------------------------------------------------
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: a bad Host header or any error would otherwise show the debug
+# page, with every setting, to anyone. `make run` and `make test` turn it on.
+DEBUG = env.bool("DEBUG", default=False)
 if DEBUG:
     SECRET_KEY = env("SECRET_KEY", default="django-insecure-solo-para-desarrollo-local")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
@@ -145,6 +148,8 @@ STORAGES = {
 
 # Security (production)
 # ------------------------------------------------------------------------------
+# The debug page and error emails hide the password inside URL-valued settings too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "myproject.debug.FiltroDeCredenciales"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
