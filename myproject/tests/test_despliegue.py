@@ -93,12 +93,53 @@ def _servicio(config: str, nombre: str) -> str:
     return re.search(rf"^  {nombre}:\n(.*?)(?=^  \S|^\S|\Z)", config, re.M | re.S).group(1)
 
 
+def _publicados(config: str) -> list[tuple[str, str]]:
+    """Return the (host address, port) of each port ``compose config`` publishes.
+
+    Short items (``127.0.0.1:8000:8000/tcp``) or long ones (``host_ip:``, ``published:``),
+    as Compose v1 and v2 print them; no address means every interface.
+    """
+    publicados = []
+    for bloque in re.findall(r"^( *)ports:\n((?:\1 .*\n|\1- .*\n)+)", config, re.M):
+        for item in re.split(r"^\s*- ", bloque[1], flags=re.M)[1:]:
+            if corto := re.match(r"(?:([\d.]+):)?(\d+):\d+", item):
+                publicados.append((corto[1] or "0.0.0.0", corto[2]))
+            elif largo := re.search(r'published: "?(\d+)', item):
+                ip = re.search(r"host_ip: ([\d.]+)", item)
+                publicados.append((ip[1] if ip else "0.0.0.0", largo[1]))
+    return publicados
+
+
+def test_compose_publica_solo_en_localhost_y_en_produccion_por_defecto():
+    config = _compose_run("config").stdout
+    assert _publicados(config) and {ip for ip, _ in _publicados(config)} == {"127.0.0.1"}
+    assert "DEBUG: '0'" in _servicio(config, "web") or 'DEBUG: "0"' in _servicio(config, "web")
+    abierto = _compose_run("config", BIND_ADDRESS="0.0.0.0").stdout
+    assert ("0.0.0.0", "8000") in _publicados(abierto) and ("0.0.0.0", "5555") in _publicados(abierto)
+
+
+def test_el_procfile_escucha_en_localhost_salvo_que_se_pida(tmp_path):
+    """honcho runs each Procfile line through the shell: BIND_ADDRESS, or 127.0.0.1."""
+    lineas = dict(
+        linea.split(": ", 1) for linea in (BASE_DIR / "Procfile").read_text().splitlines() if re.match(r"^\w+: ", linea)
+    )
+    for entorno, direccion in [({}, "127.0.0.1"), ({"BIND_ADDRESS": "0.0.0.0"}, "0.0.0.0")]:
+        for nombre, opcion in [("web", f"-b {direccion} "), ("flower", f"--address={direccion}")]:
+            eco = subprocess.run(
+                ["sh", "-c", f"echo {lineas[nombre]}"],
+                env={"PATH": "/usr/bin:/bin", **entorno},
+                capture_output=True,
+                text=True,
+            )
+            assert opcion in eco.stdout, (nombre, eco.stdout)
+
+
 def test_el_proxy_de_compose_limita_el_cuerpo_como_django(settings):
     """The site is published through the proxy only, whose body limit is the app's own."""
     config = _compose_run("config").stdout
     assert f"client_max_body_size {settings.MAX_CUERPO_BYTES};" in _servicio(config, "proxy")
     assert "ports:" not in _servicio(config, "web")
-    assert "published: 8000" in _servicio(config, "proxy")
+    assert _publicados(_servicio(config, "proxy")) == [("127.0.0.1", "8000")]
     # One knob for both: the proxy and every app process read MAX_CUERPO_BYTES.
     otro = _compose_run("config", MAX_CUERPO_BYTES="1000").stdout
     assert "client_max_body_size 1000;" in _servicio(otro, "proxy")
