@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "django_celery_beat",
+    "myproject",
     "ventas",
     "notificaciones",
     "imagenes",
@@ -169,6 +170,8 @@ HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
 # ------------------------------------------------------------------------------
 # EMAIL_URL (smtp://user:pass@host:587, smtp+tls://…) wins; without it, development
 # writes each message as an .eml file under var/mail/ and production needs SMTP.
+# Without DEBUG, `check --deploy` refuses a deploy with no mail configured (myproject/checks.py).
+EMAIL_CONFIGURADO = "EMAIL_URL" in env or "EMAIL_HOST" in env
 if "EMAIL_URL" in env:
     globals().update(env.email_url("EMAIL_URL"))
 else:
