@@ -114,16 +114,16 @@ def test_compose_publica_solo_en_localhost_y_en_produccion_por_defecto():
     config = _compose_run("config").stdout
     assert _publicados(config) and {ip for ip, _ in _publicados(config)} == {"127.0.0.1"}
     assert "DEBUG: '0'" in _servicio(config, "web") or 'DEBUG: "0"' in _servicio(config, "web")
-    abierto = _compose_run("config", BIND_ADDRESS="0.0.0.0").stdout
+    abierto = _compose_run("config", WEB_BIND="0.0.0.0", FLOWER_ADDRESS="0.0.0.0").stdout
     assert ("0.0.0.0", "8000") in _publicados(abierto) and ("0.0.0.0", "5555") in _publicados(abierto)
 
 
 def test_el_procfile_escucha_en_localhost_salvo_que_se_pida(tmp_path):
-    """honcho runs each Procfile line through the shell: BIND_ADDRESS, or 127.0.0.1."""
+    """honcho runs each Procfile line through the shell: WEB_BIND / FLOWER_ADDRESS, or 127.0.0.1."""
     lineas = dict(
         linea.split(": ", 1) for linea in (BASE_DIR / "Procfile").read_text().splitlines() if re.match(r"^\w+: ", linea)
     )
-    for entorno, direccion in [({}, "127.0.0.1"), ({"BIND_ADDRESS": "0.0.0.0"}, "0.0.0.0")]:
+    for entorno, direccion in [({}, "127.0.0.1"), ({"WEB_BIND": "0.0.0.0", "FLOWER_ADDRESS": "0.0.0.0"}, "0.0.0.0")]:
         for nombre, opcion in [("web", f"-b {direccion} "), ("flower", f"--address={direccion}")]:
             eco = subprocess.run(
                 ["sh", "-c", f"echo {lineas[nombre]}"],
