@@ -13,6 +13,9 @@ $(error WORKERS must be "all" (default, one worker for every queue) or "split" (
 endif
 
 .DEFAULT_GOAL := help
+# DEBUG is off unless set (myproject/settings.py); the development targets turn it on
+# (`DEBUG=0 make run` still tries production settings locally).
+run setup test load: export DEBUG ?= 1
 .PHONY: help install services setup run test lint bench clean chromium compose docker-compose
 
 help: ## List the targets

@@ -13,11 +13,15 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from myproject.limites import LimiteCuerpo, instalar_en_daphne  # noqa: E402
 from notificaciones.routing import websocket_urlpatterns  # noqa: E402
+
+# Daphne reads a whole request body before it calls the app: the limit must sit in it too.
+instalar_en_daphne()
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": LimiteCuerpo(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

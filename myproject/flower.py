@@ -5,6 +5,10 @@
 dashboard to anyone. In development a random one is generated and printed. The
 credentials reach Flower through its environment (it reads ``FLOWER_*`` variables), so
 they never show on a command line in ``ps``.
+
+Flower 2.2 asks for them everywhere but ``/metrics`` and ``/healthcheck`` (task names
+and counts there tell how many sales the shop makes), and lets any site frame its
+pages. :func:`asegurar_flower` closes both before Flower starts, in this process.
 """
 
 import os
@@ -35,15 +39,42 @@ def credenciales(valor: str, *, debug: bool) -> str:
     return valor
 
 
+def asegurar_flower() -> None:
+    """Require the basic auth on ``/metrics`` and ``/healthcheck`` too; forbid framing any page.
+
+    Their handlers are the only ones Flower leaves without ``@authenticated``; with basic
+    auth on, Flower's ``get_current_user`` answers 401 to missing or wrong credentials.
+    """
+    from flower.views import BaseHandler, monitor
+    from tornado import web
+
+    for manejador in (monitor.Metrics, monitor.Healthcheck):
+        if not hasattr(manejador.get, "__wrapped__"):
+            manejador.get = web.authenticated(manejador.get)
+
+    cabeceras_de_flower = BaseHandler.set_default_headers
+
+    def set_default_headers(self):
+        cabeceras_de_flower(self)
+        self.set_header("X-Frame-Options", "DENY")
+        self.set_header("Content-Security-Policy", "frame-ancestors 'none'")
+
+    BaseHandler.set_default_headers = set_default_headers
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Check the credentials, then replace this process with ``celery -A myproject flower``."""
+    """Check the credentials, secure Flower, then run ``celery -A myproject flower`` here."""
     env = environ.Env()
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
     os.environ["FLOWER_BASIC_AUTH"] = credenciales(
-        os.environ.get("FLOWER_BASIC_AUTH", ""), debug=env.bool("DEBUG", default=True)
+        os.environ.get("FLOWER_BASIC_AUTH", ""), debug=env.bool("DEBUG", default=False)
     )
     argumentos = sys.argv[1:] if argv is None else argv
-    os.execv(sys.executable, [sys.executable, "-m", "celery", "-A", "myproject", "flower", *argumentos])
+    asegurar_flower()
+    from celery.bin.celery import main as celery
+
+    sys.argv = ["celery", "-A", "myproject", "flower", *argumentos]
+    celery()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Mi Tienda settings: one file, every deploy-time knob read from the environment.
 
-Local defaults are safe for a laptop (SQLite, Redis on localhost, mail written to
-files). In production (``DEBUG=0``) the secrets have no default and must be set.
+``DEBUG`` is off unless set (``make run`` and ``make test`` set ``DEBUG=1``). With it on,
+the defaults suit a laptop (SQLite, Redis on localhost, mail written to files); with it
+off (production) the secrets have no default and must be set.
 """
 
 import math
@@ -21,7 +22,9 @@ if (BASE_DIR / ".env").exists():
 
 # General
 # ------------------------------------------------------------------------------
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: a bad Host header or any error would otherwise show the debug
+# page, with every setting, to anyone. `make run` and `make test` turn it on.
+DEBUG = env.bool("DEBUG", default=False)
 if DEBUG:
     SECRET_KEY = env("SECRET_KEY", default="django-insecure-solo-para-desarrollo-local")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
@@ -47,8 +50,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "channels",
+    "csp",
     "django_celery_beat",
     "outbox",
+    "myproject",
     "ventas",
     "notificaciones",
     "imagenes",
@@ -58,6 +63,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -146,8 +152,32 @@ STORAGES = {
 
 # Security (production)
 # ------------------------------------------------------------------------------
+# The debug page and error emails hide the password inside URL-valued settings too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "myproject.debug.FiltroDeCredenciales"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): our own scripts, styles, images and sockets only
+# ('self' covers ws:/wss: to this host), no inline code, no plugins, no framing. A page
+# that needs another origin (Stripe.js: script, frame and connect) gets it from these
+# lists of origins, e.g. CSP_EXTRA_SCRIPT_SRC=https://js.stripe.com.
+# https://django-csp.readthedocs.io/en/latest/configuration.html
+CSP_EXTRA_SCRIPT_SRC = env.list("CSP_EXTRA_SCRIPT_SRC", default=[])
+CSP_EXTRA_FRAME_SRC = env.list("CSP_EXTRA_FRAME_SRC", default=[])
+CSP_EXTRA_CONNECT_SRC = env.list("CSP_EXTRA_CONNECT_SRC", default=[])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", *CSP_EXTRA_SCRIPT_SRC],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "connect-src": ["'self'", *CSP_EXTRA_CONNECT_SRC],
+        "frame-src": ["'self'", *CSP_EXTRA_FRAME_SRC],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -158,11 +188,15 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A monitor reads /health/detalle/ with "Authorization: Bearer <HEALTH_TOKEN>"; unset, staff only.
+HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
 
 # Email
 # ------------------------------------------------------------------------------
 # EMAIL_URL (smtp://user:pass@host:587, smtp+tls://…) wins; without it, development
 # writes each message as an .eml file under var/mail/ and production needs SMTP.
+# Without DEBUG, `check --deploy` refuses a deploy with no mail configured (myproject/checks.py).
+EMAIL_CONFIGURADO = "EMAIL_URL" in env or "EMAIL_HOST" in env
 if "EMAIL_URL" in env:
     globals().update(env.email_url("EMAIL_URL"))
 else:
@@ -331,6 +365,12 @@ CHANNEL_LAYERS = {
     },
 }
 
+# Sockets a user may hold open at once (tabs, devices), counted in Redis across every
+# Daphne process; one more is closed with code 4429. A socket renews its slot every third
+# of WS_CUPO_SEGUNDOS, so the slots of a Daphne that died free themselves within that.
+WS_MAX_CONEXIONES_POR_USUARIO = env.int("WS_MAX_CONEXIONES_POR_USUARIO", default=10)
+WS_CUPO_SEGUNDOS = env.int("WS_CUPO_SEGUNDOS", default=60)
+
 # Shop
 # ------------------------------------------------------------------------------
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo12345")
@@ -351,6 +391,9 @@ IMAGENES_PIXELES_LIBRES = env.int("IMAGENES_PIXELES_LIBRES", default=12_000_000)
 IMAGENES_MAX_MEMORIA_MB = env.int("IMAGENES_MAX_MEMORIA_MB", default=512)
 # Upload attempts one user may make per minute (refused ones count too); then 429.
 IMAGENES_SUBIDAS_POR_MINUTO = env.int("IMAGENES_SUBIDAS_POR_MINUTO", default=10)
+# Any request body over this is refused with 413 before it is buffered (myproject/limites.py):
+# the largest upload plus room for the form's other fields and the multipart framing.
+MAX_CUERPO_BYTES = env.int("MAX_CUERPO_BYTES", default=IMAGENES_MAX_BYTES + 1024 * 1024)
 # An image still "procesando" after this many minutes is failed by the sweep task. Longer
 # than the slowest path that still ends well (a killed worker's task comes back after the
 # visibility timeout, then may wait out the longest retry delay) plus ten minutes of work:

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
-from .health import health
+from .health import health, health_detalle
 
 
 def foto_de_producto(request, path):
@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
+    path("health/detalle/", health_detalle, name="health_detalle"),
     path("imagenes/", include("imagenes.urls")),
     # Media are private-ish (invoices go through their own view); only uploaded
     # product photos are served here. Production puts a web server or bucket in front.

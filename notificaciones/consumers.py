@@ -19,8 +19,9 @@ from urllib.parse import parse_qs
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
-from . import capa, selectors, services
+from . import capa, cupos, selectors, services
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,9 @@ PROTOCOLO_SECUENCIA = 2
 # A socket gets at most one ``reenviar`` answered per this many seconds: each reads
 # up to MAX_REPLAY rows on the sync thread all the process's sockets share.
 REENVIO_CADA = 1.0
+# Close code for a socket over the user's WS_MAX_CONEXIONES_POR_USUARIO, sent after the
+# handshake so the client can tell it apart (and back off) from a network failure.
+DEMASIADAS_CONEXIONES = 4429
 
 pendientes = database_sync_to_async(selectors.pendientes)
 reenvio = database_sync_to_async(selectors.reenvio)
@@ -71,6 +75,19 @@ class NotificacionesConsumer(AsyncWebsocketConsumer):
             await self.close(code=NO_AUTENTICADO)
             return
         self.usuario_id = usuario.pk
+        if not await cupos.reservar(usuario_id=usuario.pk, canal=self.channel_name):
+            logger.info("user %s over %s sockets: refused", usuario.pk, settings.WS_MAX_CONEXIONES_POR_USUARIO)
+            await self.accept()
+            await self.close(code=DEMASIADAS_CONEXIONES)
+            return
+        self.cupo = asyncio.create_task(cupos.mantener(usuario_id=usuario.pk, canal=self.channel_name))
+        try:
+            await self._abrir(usuario)
+        except BaseException:
+            await self._liberar_cupo()  # no disconnect follows a connect that raised
+            raise
+
+    async def _abrir(self, usuario):
         # The group name comes from the authenticated user only, never from the client.
         self.grupo = capa.grupo_usuario(usuario.pk)
         # Join before reading the replay, so nothing committed in between is lost; a
@@ -93,8 +110,15 @@ class NotificacionesConsumer(AsyncWebsocketConsumer):
             await self._enviar(mensaje)
 
     async def disconnect(self, code):
+        await self._liberar_cupo()
         if hasattr(self, "grupo"):
             await self.channel_layer.group_discard(self.grupo, self.channel_name)
+
+    async def _liberar_cupo(self):
+        if cupo := getattr(self, "cupo", None):
+            del self.cupo
+            cupo.cancel()
+            await cupos.liberar(usuario_id=self.usuario_id, canal=self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
         if text_data is None or len(text_data) > MAX_FRAME or len(text_data.encode()) > MAX_FRAME:

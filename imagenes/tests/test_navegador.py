@@ -53,10 +53,13 @@ def test_subir_y_ver_la_miniatura_sin_recargar(servidor, httpserver, cliente, tm
         assert pagina.text_content("#imagen-estado") == "Procesando"
         pagina.evaluate("window.__sinRecargar = true")
 
-        pagina.wait_for_function("document.getElementById('imagen-estado').textContent === 'Lista'", timeout=30_000)
+        # Predicates as functions: Playwright evaluates a bare expression with eval, which the CSP forbids.
+        pagina.wait_for_function(
+            "() => document.getElementById('imagen-estado').textContent === 'Lista'", timeout=30_000
+        )
         pagina.locator("img[data-version=thumbnail]").wait_for(state="visible")
         assert pagina.evaluate("window.__sinRecargar") is True  # same document: it switched by itself
-        pagina.wait_for_function("document.querySelector('img[data-version=thumbnail]').naturalWidth > 0")
+        pagina.wait_for_function("() => document.querySelector('img[data-version=thumbnail]').naturalWidth > 0")
         assert pagina.evaluate("document.querySelector('img[data-version=thumbnail]').naturalWidth") == 150
         assert "Canon EOS 80D" in pagina.text_content("#imagen-metadatos")
         assert "Contenido seguro" in pagina.text_content("#imagen-moderacion")
@@ -78,7 +81,7 @@ def test_subir_y_ver_la_miniatura_sin_recargar(servidor, httpserver, cliente, tm
         pagina.evaluate(evento, {"type": "imagen_procesada", "imagen_id": int(imagen_id) + 1000})
         pagina.evaluate(evento, {"type": "imagen_procesada", "imagen_id": int(imagen_id)})
         # fetch() runs synchronously inside the listener: a fetch for the other id would already count.
-        pagina.wait_for_function(f"window.__estados === {antes + 1}", timeout=5_000)
+        pagina.wait_for_function(f"() => window.__estados === {antes + 1}", timeout=5_000)
         navegador.close()
 
 

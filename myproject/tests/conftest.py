@@ -26,7 +26,7 @@ def flower(celery_worker):
 
     def arrancado():
         try:
-            return requests.get(f"{url}/healthcheck", timeout=5).text == "OK"
+            return requests.get(f"{url}/healthcheck", auth=CREDENCIALES, timeout=5).text == "OK"
         except requests.ConnectionError:
             return False
 

@@ -18,6 +18,7 @@ from pruebas.procesos import BASE_DIR
 
 SERVICIOS = {
     "migrate",
+    "proxy",
     "web",
     "worker_emails",
     "worker_pesado",
@@ -120,6 +121,48 @@ def test_compose_config_es_valido_y_tiene_todos_los_servicios():
     # Every app service waits for the one-shot migrate; exactly one runs the beat scheduler.
     assert normal.count("condition: service_completed_successfully") == 6
     assert normal.count("DatabaseScheduler") == 1
+
+
+def _servicio(config: str, nombre: str) -> str:
+    """Return the text of service ``nombre`` in the output of ``compose config``."""
+    return re.search(rf"^  {nombre}:\n(.*?)(?=^  \S|^\S|\Z)", config, re.M | re.S).group(1)
+
+
+def _publicados(config: str) -> list[tuple[str, str]]:
+    """Return the (host address, port) of each port ``compose config`` publishes.
+
+    Short items (``127.0.0.1:8000:8000/tcp``) or long ones (``host_ip:``, ``published:``),
+    as Compose v1 and v2 print them; no address means every interface.
+    """
+    publicados = []
+    for bloque in re.findall(r"^( *)ports:\n((?:\1 .*\n|\1- .*\n)+)", config, re.M):
+        for item in re.split(r"^\s*- ", bloque[1], flags=re.M)[1:]:
+            if corto := re.match(r"(?:([\d.]+):)?(\d+):\d+", item):
+                publicados.append((corto[1] or "0.0.0.0", corto[2]))
+            elif largo := re.search(r'published: "?(\d+)', item):
+                ip = re.search(r"host_ip: ([\d.]+)", item)
+                publicados.append((ip[1] if ip else "0.0.0.0", largo[1]))
+    return publicados
+
+
+def test_compose_publica_solo_en_localhost_y_en_produccion_por_defecto():
+    config = _compose_run("config").stdout
+    assert _publicados(config) and {ip for ip, _ in _publicados(config)} == {"127.0.0.1"}
+    assert "DEBUG: '0'" in _servicio(config, "web") or 'DEBUG: "0"' in _servicio(config, "web")
+    abierto = _compose_run("config", WEB_BIND="0.0.0.0", FLOWER_ADDRESS="0.0.0.0").stdout
+    assert ("0.0.0.0", "8000") in _publicados(abierto) and ("0.0.0.0", "5555") in _publicados(abierto)
+
+
+def test_el_proxy_de_compose_limita_el_cuerpo_como_django(settings):
+    """The site is published through the proxy only, whose body limit is the app's own."""
+    config = _compose_run("config").stdout
+    assert f"client_max_body_size {settings.MAX_CUERPO_BYTES};" in _servicio(config, "proxy")
+    assert "ports:" not in _servicio(config, "web")
+    assert _publicados(_servicio(config, "proxy")) == [("127.0.0.1", "8000")]
+    # One knob for both: the proxy and every app process read MAX_CUERPO_BYTES.
+    otro = _compose_run("config", MAX_CUERPO_BYTES="1000").stdout
+    assert "client_max_body_size 1000;" in _servicio(otro, "proxy")
+    assert "MAX_CUERPO_BYTES: '1000'" in _servicio(otro, "web")
 
 
 def test_compose_y_procfile_arrancan_los_mismos_workers():

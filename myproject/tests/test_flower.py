@@ -24,8 +24,25 @@ def test_flower_lista_el_worker_y_pide_credenciales(flower):
     assert requests.get(f"{url}/api/workers", timeout=5).status_code == 401
     assert requests.get(f"{url}/", auth=("ops", "otra"), timeout=5).status_code == 401
     assert requests.get(f"{url}/", auth=auth, timeout=5).status_code == 200
-    # What compose's healthcheck probes, without credentials.
-    assert requests.get(f"{url}/healthcheck", timeout=5).text == "OK"
+    # What compose's healthcheck probes, with the credentials (issue 14: no longer open).
+    assert requests.get(f"{url}/healthcheck", auth=auth, timeout=5).text == "OK"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_metrics_y_healthcheck_piden_credenciales_y_nadie_enmarca_flower(flower):
+    """Task names and counts in /metrics tell how many sales the shop makes."""
+    url, auth = flower["url"], flower["auth"]
+    for ruta in ("/metrics", "/healthcheck"):
+        for credenciales in (None, ("ops", "otra"), ("otro", auth[1])):
+            respuesta = requests.get(f"{url}{ruta}", auth=credenciales, timeout=10)
+            assert respuesta.status_code == 401, (ruta, credenciales, respuesta.text[:200])
+            assert respuesta.headers["WWW-Authenticate"] == 'Basic realm="flower"'
+        assert requests.get(f"{url}{ruta}", auth=auth, timeout=10).status_code == 200, ruta
+    assert "flower_events_total" in requests.get(f"{url}/metrics", auth=auth, timeout=10).text
+    for ruta in ("/", "/tasks"):
+        pagina = requests.get(f"{url}{ruta}", auth=auth, timeout=10)
+        assert pagina.status_code == 200 and pagina.headers["X-Frame-Options"] == "DENY", ruta
+        assert pagina.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
 
 
 @pytest.mark.parametrize(

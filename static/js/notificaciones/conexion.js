@@ -6,6 +6,7 @@
 const BASE_MS = 500; // first reconnect waits up to this long…
 const TOPE_MS = 30000; // …doubling each failure up to this cap (full jitter below it)
 const PING_MS = 25000; // keep idle proxies from dropping us; detect a dead socket
+const DEMASIADAS_CONEXIONES = 4429; // the user has too many sockets open (other tabs, devices)
 const PROTOCOLO = 2; // notifications carry a per-user sequence, and despues_de counts it
 const NO_SON_NOTIFICACIONES = ["notificacion_leida", "error", "pong"];
 
@@ -78,7 +79,12 @@ export class Conexion {
       }
       if (mensaje && typeof mensaje === "object") this.recibir(mensaje);
     });
-    socket.addEventListener("close", () => this.perdida(socket));
+    socket.addEventListener("close", (evento) => {
+      // Refused for too many sockets: the open just before reset the backoff, so wait
+      // as long as after many failures instead of knocking again at once.
+      if (evento?.code === DEMASIADAS_CONEXIONES) this.intentos = Math.ceil(Math.log2(TOPE_MS / BASE_MS));
+      this.perdida(socket);
+    });
   }
 
   // The socket closed or went silent: forget it and schedule the next attempt. A late
