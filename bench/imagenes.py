@@ -2,7 +2,7 @@
 
   (a) seed      what the seed did: open the original and thumbnail() it once per size
                 (three full decodes);
-  (b) ours      imagenes/procesamiento.py: one decode at reduced size (JPEG ``draft``), EXIF
+  (b) ours      imagenes/procesamiento/: one decode at reduced size (JPEG ``draft``), EXIF
                 orientation applied, sizes cascaded 1080 → 640 → 150;
   (c) vips      ``vipsthumbnail`` (Debian's libvips-tools), one call per size.
 Quality: PSNR of each output against a reference made from the full-resolution decode

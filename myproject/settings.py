@@ -378,12 +378,12 @@ MAX_CANTIDAD_POR_COMPRA = 100
 
 # Images
 # ------------------------------------------------------------------------------
-# Uploads are checked before Pillow decodes them (see imagenes/procesamiento.py).
+# Uploads are checked before Pillow decodes them (see imagenes/procesamiento/).
 IMAGENES_MAX_BYTES = env.int("IMAGENES_MAX_BYTES", default=20 * 1024 * 1024)
 IMAGENES_MAX_PIXELS = env.int("IMAGENES_MAX_PIXELS", default=40_000_000)
 # The request reads headers only. Above IMAGENES_PIXELES_LIBRES a file must carry a
 # byte per IMAGENES_MAX_PIXELES_POR_BYTE pixels, or it is a bomb, not a photo (the
-# measurements behind both numbers are in imagenes/procesamiento.py).
+# measurements behind both numbers are in imagenes/procesamiento/base.py).
 IMAGENES_MAX_PIXELES_POR_BYTE = env.int("IMAGENES_MAX_PIXELES_POR_BYTE", default=100)
 IMAGENES_PIXELES_LIBRES = env.int("IMAGENES_PIXELES_LIBRES", default=12_000_000)
 # The worker decodes an image only if the peak memory estimated from its header (mode,

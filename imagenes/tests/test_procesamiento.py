@@ -1,4 +1,4 @@
-"""imagenes/procesamiento.py on real images the tests make with Pillow (no Django, no DB)."""
+"""imagenes/procesamiento/ on real images the tests make with Pillow (no Django, no DB)."""
 
 import io
 
