@@ -297,7 +297,6 @@ CELERY_QUEUE_NAMES = ["celery", "emails", "procesamiento_pesado", "analytics"]
 CELERY_TASK_QUEUES = [
     Queue(name, Exchange(name), routing_key=name, queue_arguments={"x-max-priority": 10}) for name in CELERY_QUEUE_NAMES
 ]
-CELERY_QUEUE_NAMES = [queue.name for queue in CELERY_TASK_QUEUES]
 CELERY_TASK_ROUTES = {
     "ventas.tasks.enviar_email_*": {"queue": "emails"},
     "ventas.tasks.enviar_recordatorio_carrito": {"queue": "emails"},
