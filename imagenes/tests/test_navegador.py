@@ -5,6 +5,7 @@ real Daphne and Celery worker.
 """
 
 import shutil
+import threading
 
 import pytest
 
@@ -25,8 +26,12 @@ def test_subir_y_ver_la_miniatura_sin_recargar(servidor, httpserver, cliente, tm
     sync_api = pytest.importorskip("playwright.sync_api")
     if not shutil.which(CHROMIUM) and not __import__("os").path.exists(CHROMIUM):
         pytest.skip("chromium is not installed")
-    # A slow moderation answer keeps the image "processing" long enough to see the switch.
-    httpserver.expect_request("/moderar").respond_with_handler(_seguro_despues_de(0.8))
+    # Moderation answers only once the detail page's socket is open (the consumer joins the
+    # user's group before it accepts), so the image is still "processing" when the page shows
+    # and the chord's callback is pushed live, not replayed. Until then it answers 503 and the
+    # worker retries with its backoff.
+    pagina_conectada = threading.Event()
+    httpserver.expect_request("/moderar").respond_with_handler(_seguro_cuando(pagina_conectada))
     foto = tmp_path / "playa.jpg"
     foto.write_bytes(g.jpeg_con_gps(1600, 1200))
 
@@ -43,6 +48,8 @@ def test_subir_y_ver_la_miniatura_sin_recargar(servidor, httpserver, cliente, tm
             "window.fetch = (...a) => { if (String(a[0]).includes('/estado/')) window.__estados++; return f(...a); };"
             "window.__avisos = [];"
             "window.addEventListener('mitienda:notificacion', e => window.__avisos.push(e.detail));"
+            "window.__conectado = false;"
+            "window.addEventListener('mitienda:conexion', e => { if (e.detail.conectado) window.__conectado = true; });"
         )
         pagina = contexto.new_page()
         pagina.goto(f"{servidor}/imagenes/subir/")
@@ -52,6 +59,8 @@ def test_subir_y_ver_la_miniatura_sin_recargar(servidor, httpserver, cliente, tm
         pagina.wait_for_url("**/imagenes/*/")
         assert pagina.text_content("#imagen-estado") == "Procesando"
         pagina.evaluate("window.__sinRecargar = true")
+        pagina.wait_for_function("() => window.__conectado", timeout=10_000)
+        pagina_conectada.set()
 
         # Predicates as functions: Playwright evaluates a bare expression with eval, which the CSP forbids.
         pagina.wait_for_function(
@@ -85,13 +94,13 @@ def test_subir_y_ver_la_miniatura_sin_recargar(servidor, httpserver, cliente, tm
         navegador.close()
 
 
-def _seguro_despues_de(segundos: float):
-    import time
-
+def _seguro_cuando(puerta: threading.Event):
     from werkzeug import Response
 
     def responder(request):
-        time.sleep(segundos)
+        # Wait less than the worker's read timeout (1 s in these tests), then let it retry.
+        if not puerta.wait(timeout=0.8):
+            return Response('{"error": "not yet"}', status=503, content_type="application/json")
         return Response('{"seguro": true, "confianza": 0.99, "categorias": []}', content_type="application/json")
 
     return responder
