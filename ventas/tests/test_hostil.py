@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from notificaciones.models import Notificacion
 from outbox.models import OutboxMessage
 from pruebas.factories import ENVIO, ProductoFactory
+from pruebas.pedidos import VISA
 from pruebas.plugin import ajustes_de_fuzz
 from ventas import services
-from pruebas.pedidos import VISA
 from ventas.models import CarritoCompra, ItemCarrito, LineaVenta, MovimientoInventario, Producto, Venta
 
 pytestmark = pytest.mark.django_db
