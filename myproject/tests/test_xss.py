@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from pruebas.factories import ImagenUsuarioFactory, ProductoFactory, UsuarioFactory
+from pruebas.pedidos import comprar_y_pagar
 from ventas import reportes, services
 from ventas.models import CarritoCompra
 
@@ -40,7 +41,7 @@ def tienda(settings):
         )
         for carga in CARGAS
     ]
-    ventas = [services.comprar(comprador=comprador, producto_id=p.pk, cantidad=1) for p in productos]
+    ventas = [comprar_y_pagar(comprador=comprador, producto_id=p.pk, cantidad=1) for p in productos]
     for producto in productos:
         services.agregar_al_carrito(usuario=comprador, producto_id=producto.pk, cantidad=1)
     imagenes = [ImagenUsuarioFactory(usuario=vendedor, descripcion=carga) for carga in CARGAS]
@@ -103,7 +104,7 @@ def test_los_emails_html_muestran_las_cargas_como_texto(tienda, buzon):
     # (the signup validator forbids it; an import or the admin shell would not).
     intruso = UsuarioFactory(username=CARGAS[0])
     otro = ProductoFactory(vendedor=intruso, stock=5)
-    services.comprar(comprador=tienda["comprador"], producto_id=otro.pk, cantidad=1)
+    comprar_y_pagar(comprador=tienda["comprador"], producto_id=otro.pk, cantidad=1)
     assert reportes.generar_reporte_diario(fecha=timezone.now().astimezone(reportes.zona()).date())
 
     confirmaciones = buzon.para("comprador@example.com")

@@ -8,8 +8,8 @@ import shutil
 import pytest
 
 from pruebas.factories import ProductoFactory, UsuarioFactory
+from pruebas.pedidos import comprar_y_pagar
 from pruebas.procesos import BASE_DIR, LOG_DIR, detener, iniciar_daphne
-from ventas import services
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 XSS = "<img src=x onerror=alert(1)>"
@@ -61,8 +61,8 @@ def tienda(transactional_db):
     mole = ProductoFactory(vendedor=vendedor, nombre="Mole poblano 250 g", precio="95.50", stock=12, stock_minimo=4)
     xss = ProductoFactory(vendedor=vendedor, nombre=XSS, precio="10.00", stock=8, stock_minimo=2)
     # A little history, so the dashboard looks like a seller's.
-    services.comprar(comprador=otro, producto_id=mole.pk, cantidad=2)
-    services.comprar(comprador=otro, producto_id=cafe.pk, cantidad=1)
+    comprar_y_pagar(comprador=otro, producto_id=mole.pk, cantidad=2)
+    comprar_y_pagar(comprador=otro, producto_id=cafe.pk, cantidad=1)
     vendedor.notificaciones.update(leida=True)
     return {"vendedor": vendedor, "comprador": comprador, "cafe": cafe, "mole": mole, "xss": xss}
 
