@@ -69,7 +69,7 @@ def test_las_paginas_muestran_las_cargas_como_texto(client, tienda):
         assert respuesta.status_code == 200, donde
         _inerte(respuesta.content.decode(), donde, mostrados=CARGAS if "venta " not in donde else [])
     for venta in tienda["ventas"]:
-        _inerte(client.get(f"/ventas/{venta.pk}/").content.decode(), venta.numero, mostrados=[venta.producto.nombre])
+        _inerte(client.get(f"/ventas/{venta.pk}/").content.decode(), venta.numero, mostrados=[venta.lineas.get().producto.nombre])
     for producto in tienda["productos"]:
         html = client.get(f"/productos/{producto.pk}/").content.decode()
         _inerte(html, f"producto {producto.pk}", mostrados=[producto.nombre, producto.descripcion])
@@ -110,7 +110,7 @@ def test_los_emails_html_muestran_las_cargas_como_texto(tienda, buzon):
     confirmaciones = buzon.para("comprador@example.com")
     for venta in tienda["ventas"]:
         [email] = [m for m in confirmaciones if venta.numero in m["Subject"]]
-        _inerte(_html(email), f"confirmación {venta.numero}", mostrados=[venta.producto.nombre])
+        _inerte(_html(email), f"confirmación {venta.numero}", mostrados=[venta.lineas.get().producto.nombre])
     for producto in tienda["productos"]:
         [email] = [m for m in buzon.mensajes if m["Subject"] == f"Stock bajo: {producto.nombre}"]
         _inerte(_html(email), f"stock bajo {producto.pk}", mostrados=[producto.nombre])

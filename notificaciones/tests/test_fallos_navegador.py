@@ -18,6 +18,7 @@ from myproject import devservices
 from notificaciones.models import Notificacion
 from pruebas import procesos
 from pruebas.factories import ENVIO, ProductoFactory, UsuarioFactory
+from pruebas.navegador import en_hilo
 from pruebas.pedidos import VISA, comprar_y_pagar, pagar
 from pruebas.procesos import cookie_de_sesion, detener, esperar, iniciar_daphne
 from ventas.models import Venta
@@ -47,29 +48,6 @@ INSTRUMENTAR = """
   };
 """
 LEER = "() => ({eventos: window.__eventos, conexion: window.__conexion, sockets: window.__sockets})"
-
-
-def en_hilo(funcion, *args, **kwargs):
-    """Run ORM code in a plain thread: Playwright's loop makes this one async for Django."""
-    resultado, errores = [], []
-
-    def correr():
-        from django.db import connection
-
-        try:
-            resultado.append(funcion(*args, **kwargs))
-        except Exception as error:  # noqa: BLE001 - raised again below
-            errores.append(error)
-        finally:
-            connection.close()
-
-    hilo = threading.Thread(target=correr)
-    hilo.start()
-    hilo.join(60)
-    if errores:
-        raise errores[0]
-    assert resultado, "the thread did not finish"
-    return resultado[0]
 
 
 def abrir_panel(navegador, base: str, cookie: str):  # noqa: F811 - the fixture
@@ -246,7 +224,7 @@ def test_un_consumidor_atascado_mas_que_la_expiracion_no_pierde_ventas(
     panel = abrir_panel(navegador, base, tienda_lenta["cookie"])
     primera = vender()
     expect(fila(primera)).to_have_count(1)
-    notificacion = en_hilo(lambda: Notificacion.objects.get(datos__venta_id=primera).pk)
+    notificacion = en_hilo(lambda: Notificacion.objects.get(tipo="nueva_venta", datos__venta_id=primera).pk)
 
     # 1. The seller clicks the popup while something else holds the sync thread the
     #    consumers share: the consumer waits on the database to mark it read. It has one read of the channel
