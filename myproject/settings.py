@@ -8,6 +8,7 @@ off (production) the secrets have no default and must be set.
 import math
 from email.utils import getaddresses
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "notificaciones",
     "imagenes",
     "deadletter",
+    "pagos",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +152,52 @@ STORAGES = {
     },
 }
 
+# Payments (Stripe)
+# ------------------------------------------------------------------------------
+# The official SDK against Stripe's API, or against localstripe (a fake Stripe server:
+# `make run`, `make test` and compose start it) when STRIPE_API_BASE is set. With DEBUG
+# on and no real key it defaults to the local one on port 8420; in production it must be
+# unset or empty and the real keys set (pagos/checks.py refuses a deploy otherwise).
+# See docs/pagos.md. https://docs.stripe.com/api
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_localstripe" if DEBUG else "")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_localstripe" if DEBUG else "")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_localstripe" if DEBUG else "")
+_LOCALSTRIPE = "http://127.0.0.1:8420"
+_clave_real = STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
+STRIPE_API_BASE = env("STRIPE_API_BASE", default=_LOCALSTRIPE if DEBUG and not _clave_real else "").rstrip("/")
+# Where the browser loads Stripe.js: Stripe's, or the mock localstripe serves. Compose
+# sets it apart from STRIPE_API_BASE (the servers reach localstripe by another name).
+STRIPE_JS_URL = env(
+    "STRIPE_JS_URL", default=f"{STRIPE_API_BASE}/js.stripe.com/v3/" if STRIPE_API_BASE else "https://js.stripe.com/v3/"
+)
+# One request to Stripe never holds a worker longer than this (connect, read).
+STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=10.0)
+# A webhook whose signature is older than this many seconds is refused (replays).
+STRIPE_WEBHOOK_TOLERANCIA = env.int("STRIPE_WEBHOOK_TOLERANCIA", default=300)
+PAGO_MONEDA = env("PAGO_MONEDA", default="mxn").lower()
+# An order still waiting for its payment is asked about after CONCILIAR minutes (Beat,
+# every 5 min) and expired, stock back, once EXPIRA minutes passed with nothing paid.
+PAGO_EXPIRA_MINUTOS = env.int("PAGO_EXPIRA_MINUTOS", default=30)
+PAGO_CONCILIAR_DESPUES_MINUTOS = env.int("PAGO_CONCILIAR_DESPUES_MINUTOS", default=5)
+# The payment task's retries on a network error or a 5xx: backoff doubling from this
+# many seconds, capped below the visibility timeout, this many times at most.
+PAGO_REINTENTO_SEGUNDOS = env.int("PAGO_REINTENTO_SEGUNDOS", default=5)
+PAGO_MAX_REINTENTOS = env.int("PAGO_MAX_REINTENTOS", default=8)
+
+def _origen(url: str) -> str:
+    partes = urlsplit(url)
+    return f"{partes.scheme}://{partes.netloc}"
+
+
+# Stripe.js is the one external script: Stripe's own origins in production, only
+# localstripe's origin (its script, its mock card frame, its API) in development.
+# https://docs.stripe.com/security/guide#content-security-policy
+if urlsplit(STRIPE_JS_URL).netloc == "js.stripe.com":
+    _STRIPE_SCRIPT, _STRIPE_FRAME = ["https://js.stripe.com"], ["https://js.stripe.com", "https://hooks.stripe.com"]
+    _STRIPE_CONNECT = ["https://api.stripe.com"]
+else:
+    _STRIPE_SCRIPT = _STRIPE_FRAME = _STRIPE_CONNECT = [_origen(STRIPE_JS_URL)]
+
 # Security (production)
 # ------------------------------------------------------------------------------
 # The debug page and error emails hide the password inside URL-valued settings too.
@@ -167,11 +215,11 @@ CSP_EXTRA_CONNECT_SRC = env.list("CSP_EXTRA_CONNECT_SRC", default=[])
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", *CSP_EXTRA_SCRIPT_SRC],
+        "script-src": ["'self'", *_STRIPE_SCRIPT, *CSP_EXTRA_SCRIPT_SRC],
         "style-src": ["'self'"],
         "img-src": ["'self'"],
-        "connect-src": ["'self'", *CSP_EXTRA_CONNECT_SRC],
-        "frame-src": ["'self'", *CSP_EXTRA_FRAME_SRC],
+        "connect-src": ["'self'", *_STRIPE_CONNECT, *CSP_EXTRA_CONNECT_SRC],
+        "frame-src": ["'self'", *_STRIPE_FRAME, *CSP_EXTRA_FRAME_SRC],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
@@ -293,7 +341,7 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_DEFAULT_PRIORITY = 5
 CELERY_TASK_INHERIT_PARENT_PRIORITY = True
-CELERY_QUEUE_NAMES = ["celery", "emails", "procesamiento_pesado", "analytics"]
+CELERY_QUEUE_NAMES = ["celery", "emails", "procesamiento_pesado", "analytics", "pagos"]
 CELERY_TASK_QUEUES = [
     Queue(name, Exchange(name), routing_key=name, queue_arguments={"x-max-priority": 10}) for name in CELERY_QUEUE_NAMES
 ]
@@ -306,6 +354,8 @@ CELERY_TASK_ROUTES = {
     "imagenes.tasks.barrer_imagenes_atascadas": {"queue": "celery"},
     "imagenes.tasks.*": {"queue": "procesamiento_pesado"},
     "*.tasks.actualizar_estadisticas": {"queue": "analytics"},
+    # Payments wait on Stripe's round trips: their own queue, so a slow Stripe holds up nothing else.
+    "pagos.tasks.*": {"queue": "pagos"},
 }
 
 # Cache
