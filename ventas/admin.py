@@ -3,9 +3,11 @@ from django.contrib import admin, messages
 from . import services
 from .models import (
     CarritoCompra,
+    DireccionEnvio,
     EnvioEmail,
     EstadisticaVentas,
     ItemCarrito,
+    LineaVenta,
     MovimientoInventario,
     Producto,
     Proveedor,
@@ -38,33 +40,52 @@ class ProductoAdmin(admin.ModelAdmin):
         self.message_user(request, f"Repuestas 10 unidades de {queryset.count()} productos.", messages.SUCCESS)
 
 
+class LineaVentaInline(admin.TabularInline):
+    model = LineaVenta
+    extra = 0
+    can_delete = False
+    fields = ["producto", "vendedor", "cantidad", "precio_unitario", "subtotal"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Venta)
 class VentaAdmin(admin.ModelAdmin):
-    list_display = [
-        "numero",
-        "producto",
-        "comprador",
-        "vendedor",
-        "cantidad",
-        "monto",
-        "estado",
-        "email_enviado",
-        "fecha_creacion",
-    ]
-    list_filter = ["estado", "email_enviado", "fecha_creacion", "vendedor"]
-    search_fields = ["numero", "producto__nombre", "comprador__username", "comprador__email"]
-    list_select_related = ["producto", "comprador", "vendedor"]
+    """Orders are written by the checkout and moved by the state services: read-only here."""
+
+    list_display = ["numero", "comprador", "total", "estado", "email_enviado", "fecha_creacion", "fecha_pago"]
+    list_filter = ["estado", "email_enviado", "fecha_creacion"]
+    search_fields = ["numero", "lineas__producto__nombre", "comprador__username", "comprador__email"]
+    list_select_related = ["comprador"]
     date_hierarchy = "fecha_creacion"
+    inlines = [LineaVentaInline]
     readonly_fields = [
         "numero",
-        "producto",
         "comprador",
-        "vendedor",
-        "cantidad",
-        "precio_unitario",
-        "monto",
+        "estado",
+        "total",
+        "envio_nombre",
+        "envio_direccion",
+        "envio_ciudad",
+        "envio_codigo_postal",
+        "envio_telefono",
+        "metodo_pago",
+        "pago_referencia",
+        "pago_nota",
+        "email_enviado",
+        "factura",
         "fecha_creacion",
+        "fecha_pago",
     ]
+
+
+@admin.register(DireccionEnvio)
+class DireccionEnvioAdmin(admin.ModelAdmin):
+    list_display = ["usuario", "nombre", "direccion", "ciudad", "codigo_postal"]
+    search_fields = ["usuario__username", "nombre", "direccion", "ciudad", "codigo_postal"]
+    list_select_related = ["usuario"]
 
 
 class ItemCarritoInline(admin.TabularInline):

@@ -14,15 +14,23 @@ TIENDA = "Mi Tienda"
 
 
 @dataclass(frozen=True)
+class LineaFactura:
+    producto: str
+    vendedor: str
+    cantidad: int
+    precio_unitario: Decimal
+    subtotal: Decimal
+
+
+@dataclass(frozen=True)
 class DatosFactura:
     numero: str
     fecha: datetime
-    vendedor: str
     comprador: str
     comprador_email: str
-    producto: str
-    cantidad: int
-    precio_unitario: Decimal
+    # The shipping address, one line per item (name, street, postal code and city, phone).
+    envio: tuple[str, ...]
+    lineas: tuple[LineaFactura, ...]
     total: Decimal
 
 
@@ -31,7 +39,7 @@ def pesos(valor: Decimal) -> str:
 
 
 def dibujar_factura(datos: DatosFactura) -> bytes:
-    """Return the PDF invoice for one sale."""
+    """Return the PDF invoice for one order: every line, the shipping address, the total."""
     pdf = FPDF(format="A4")
     pdf.set_title(f"Factura {datos.numero}")
     pdf.set_author(TIENDA)
@@ -49,18 +57,27 @@ def dibujar_factura(datos: DatosFactura) -> bytes:
     pdf.ln(6)
 
     pdf.set_font("DejaVu", "B", 11)
-    pdf.cell(85, 7, "Vendedor")
-    pdf.cell(0, 7, "Comprador", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(85, 7, "Comprador")
+    pdf.cell(0, 7, "Enviar a", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 11)
-    pdf.cell(85, 7, datos.vendedor)
-    pdf.cell(0, 7, datos.comprador, new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(85, 7, "")
-    pdf.cell(0, 7, datos.comprador_email, new_x="LMARGIN", new_y="NEXT")
+    izquierda = (datos.comprador, datos.comprador_email)
+    for fila in range(max(len(izquierda), len(datos.envio))):
+        pdf.cell(85, 7, izquierda[fila] if fila < len(izquierda) else "")
+        pdf.cell(0, 7, datos.envio[fila] if fila < len(datos.envio) else "", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(8)
 
-    with pdf.table(col_widths=(70, 24, 38, 38), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT")) as tabla:
-        tabla.row(("Producto", "Cantidad", "Precio unitario", "Importe"))
-        tabla.row((datos.producto, str(datos.cantidad), pesos(datos.precio_unitario), pesos(datos.total)))
+    with pdf.table(col_widths=(58, 34, 20, 30, 30), text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT")) as tabla:
+        tabla.row(("Producto", "Vendedor", "Cantidad", "Precio unitario", "Importe"))
+        for linea in datos.lineas:
+            tabla.row(
+                (
+                    linea.producto,
+                    linea.vendedor,
+                    str(linea.cantidad),
+                    pesos(linea.precio_unitario),
+                    pesos(linea.subtotal),
+                )
+            )
     pdf.ln(6)
     pdf.set_font("DejaVu", "B", 13)
     pdf.cell(0, 9, f"Total: {pesos(datos.total)}", align="R", new_x="LMARGIN", new_y="NEXT")

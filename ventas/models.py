@@ -55,30 +55,53 @@ class Producto(models.Model):
 
 
 class Venta(models.Model):
+    """The order: one per checkout, with its lines, the shipping address it goes to, and its payment.
+
+    Every change of ``estado`` is one service function doing a conditional UPDATE on the
+    state it expects (``ventas.services.estados``), so two racing changes never both win.
+    """
+
     class Estado(models.TextChoices):
-        PENDIENTE = "pendiente", "Pendiente"
-        COMPLETADA = "completada", "Completada"
+        PENDIENTE_PAGO = "pendiente_pago", "Pendiente de pago"
+        PAGADA = "pagada", "Pagada"
+        RECHAZADA = "rechazada", "Pago rechazado"
+        EXPIRADA = "expirada", "Expirada"
+        PREPARADA = "preparada", "Preparada"
+        ENVIADA = "enviada", "Enviada"
+        ENTREGADA = "entregada", "Entregada"
         CANCELADA = "cancelada", "Cancelada"
 
-    # Human-readable and unique: the date of the sale and its id ("20261124-00042").
-    # Set right after the insert, in the same transaction (see services.comprar).
-    numero = models.CharField(max_length=32, unique=True, null=True, editable=False)  # noqa: DJ001 - NULL until numbered
-    producto = models.ForeignKey(Producto, on_delete=models.PROTECT, related_name="ventas")
-    comprador = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="compras")
-    vendedor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ventas")
-    cantidad = models.PositiveIntegerField()
-    precio_unitario = models.DecimalField(max_digits=10, decimal_places=2)
-    monto = models.DecimalField(max_digits=12, decimal_places=2)
-    estado = models.CharField(max_length=20, choices=Estado, default=Estado.PENDIENTE)
-    email_enviado = models.BooleanField(default=False)
-    factura = models.FileField(upload_to="facturas/", blank=True)
-    fecha_creacion = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Human-readable and unique: the date of the order and its id ("20261124-00042").
+    # Set right after the insert, in the same transaction (see services.compras).
+    numero = models.CharField("número", max_length=32, unique=True, null=True, editable=False)  # noqa: DJ001 - NULL until numbered
+    comprador = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="compras", verbose_name="comprador"
+    )
+    estado = models.CharField("estado", max_length=20, choices=Estado, default=Estado.PENDIENTE_PAGO, db_index=True)
+    total = models.DecimalField("total", max_digits=12, decimal_places=2)
+    # The shipping address as it was at checkout: a later edit of a saved address
+    # does not move an order already placed.
+    envio_nombre = models.CharField("nombre de quien recibe", max_length=120)
+    envio_direccion = models.CharField("calle y número", max_length=255)
+    envio_ciudad = models.CharField("ciudad", max_length=120)
+    envio_codigo_postal = models.CharField("código postal", max_length=10)
+    envio_telefono = models.CharField("teléfono", max_length=20, blank=True)
+    # Payment: the Stripe PaymentMethod the buyer gave, the PaymentIntent that paid,
+    # and a note for the buyer while it is pending or after it failed.
+    metodo_pago = models.CharField("método de pago", max_length=255, blank=True, editable=False)
+    pago_referencia = models.CharField("referencia de pago", max_length=255, blank=True, editable=False)
+    pago_nota = models.CharField("nota del pago", max_length=500, blank=True)
+    email_enviado = models.BooleanField("email enviado", default=False)
+    factura = models.FileField("factura", upload_to="facturas/", blank=True)
+    fecha_creacion = models.DateTimeField("fecha de creación", auto_now_add=True, db_index=True)
+    fecha_pago = models.DateTimeField("fecha de pago", null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-fecha_creacion", "-pk"]
+        verbose_name = "venta"
+        verbose_name_plural = "ventas"
         constraints = [
-            models.CheckConstraint(condition=Q(cantidad__gt=0), name="venta_cantidad_positiva"),
-            models.CheckConstraint(condition=Q(monto__gte=0), name="venta_monto_no_negativo"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="venta_total_no_negativo"),
         ]
 
     def __str__(self):
@@ -88,7 +111,79 @@ class Venta(models.Model):
         return reverse("ventas:venta", args=[self.pk])
 
     def visible_para(self, usuario):
-        return usuario.is_staff or usuario.pk in (self.comprador_id, self.vendedor_id)
+        return (
+            usuario.is_staff or usuario.pk == self.comprador_id or self.lineas.filter(vendedor_id=usuario.pk).exists()
+        )
+
+    @property
+    def pagada(self) -> bool:
+        """Whether the money was taken (and not given back): the order's pipeline may run."""
+        return self.estado in ESTADOS_PAGADOS
+
+
+# The states of an order whose payment went through: what reports and dashboards count.
+ESTADOS_PAGADOS = (
+    Venta.Estado.PAGADA,
+    Venta.Estado.PREPARADA,
+    Venta.Estado.ENVIADA,
+    Venta.Estado.ENTREGADA,
+)
+
+
+class LineaVenta(models.Model):
+    """One product of an order: its seller, how many, and the price it sold at."""
+
+    venta = models.ForeignKey(Venta, on_delete=models.CASCADE, related_name="lineas", verbose_name="venta")
+    producto = models.ForeignKey(
+        Producto, on_delete=models.PROTECT, related_name="lineas_venta", verbose_name="producto"
+    )
+    vendedor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="lineas_vendidas", verbose_name="vendedor"
+    )
+    cantidad = models.PositiveIntegerField("cantidad")
+    precio_unitario = models.DecimalField("precio unitario", max_digits=10, decimal_places=2)
+    subtotal = models.DecimalField("subtotal", max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["venta", "pk"]
+        verbose_name = "línea de venta"
+        verbose_name_plural = "líneas de venta"
+        constraints = [
+            models.UniqueConstraint(fields=["venta", "producto"], name="producto_una_vez_por_venta"),
+            models.CheckConstraint(condition=Q(cantidad__gt=0), name="linea_cantidad_positiva"),
+            models.CheckConstraint(condition=Q(subtotal__gte=0), name="linea_subtotal_no_negativo"),
+        ]
+
+    def __str__(self):
+        return f"{self.cantidad} × {self.producto}"
+
+
+class DireccionEnvio(models.Model):
+    """A shipping address a buyer saved, to pick at the next checkout."""
+
+    usuario = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="direcciones", verbose_name="usuario"
+    )
+    nombre = models.CharField("nombre de quien recibe", max_length=120)
+    direccion = models.CharField("calle y número", max_length=255)
+    ciudad = models.CharField("ciudad", max_length=120)
+    codigo_postal = models.CharField("código postal", max_length=10)
+    telefono = models.CharField("teléfono", max_length=20, blank=True)
+    creada = models.DateTimeField("creada", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-creada", "-pk"]
+        verbose_name = "dirección de envío"
+        verbose_name_plural = "direcciones de envío"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["usuario", "nombre", "direccion", "ciudad", "codigo_postal", "telefono"],
+                name="direccion_una_vez_por_usuario",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.nombre}, {self.direccion}, {self.codigo_postal} {self.ciudad}"
 
 
 class MovimientoInventario(models.Model):
@@ -96,21 +191,34 @@ class MovimientoInventario(models.Model):
 
     class Motivo(models.TextChoices):
         VENTA = "venta", "Venta"
+        DEVOLUCION = "devolucion", "Devolución"
         REPOSICION = "reposicion", "Reposición"
         AJUSTE = "ajuste", "Ajuste"
 
-    producto = models.ForeignKey(Producto, on_delete=models.CASCADE, related_name="movimientos")
-    cantidad = models.IntegerField(help_text="Negativo cuando sale stock")
-    motivo = models.CharField(max_length=20, choices=Motivo)
-    # One movement per sale, enforced by the database: a task that runs twice
-    # cannot record the same sale twice.
-    venta = models.OneToOneField(Venta, on_delete=models.CASCADE, null=True, blank=True, related_name="movimiento")
-    stock_resultante = models.PositiveIntegerField()
-    fecha = models.DateTimeField(auto_now_add=True)
+    producto = models.ForeignKey(
+        Producto, on_delete=models.CASCADE, related_name="movimientos", verbose_name="producto"
+    )
+    cantidad = models.IntegerField("cantidad", help_text="Negativo cuando sale stock")
+    motivo = models.CharField("motivo", max_length=20, choices=Motivo)
+    venta = models.ForeignKey(
+        Venta, on_delete=models.CASCADE, null=True, blank=True, related_name="movimientos", verbose_name="venta"
+    )
+    stock_resultante = models.PositiveIntegerField("stock resultante")
+    fecha = models.DateTimeField("fecha", auto_now_add=True)
 
     class Meta:
         ordering = ["-fecha", "-pk"]
+        verbose_name = "movimiento de inventario"
         verbose_name_plural = "movimientos de inventario"
+        constraints = [
+            # One movement per order, product and reason, enforced by the database: a
+            # reservation or a return that runs twice cannot be recorded twice.
+            models.UniqueConstraint(
+                fields=["venta", "producto", "motivo"],
+                condition=Q(venta__isnull=False),
+                name="un_movimiento_por_venta_producto_y_motivo",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.producto} {self.cantidad:+d}"

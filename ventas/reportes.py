@@ -17,9 +17,9 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from . import graficas, selectors
+from . import graficas
 from .emails import construir_email, enviar_email_una_vez
-from .models import EstadisticaVentas, Venta
+from .models import ESTADOS_PAGADOS, EstadisticaVentas, LineaVenta
 
 CENTAVOS = Decimal("0.01")
 DIAS_ESTADISTICAS = 30
@@ -38,9 +38,12 @@ def limites_del_dia(fecha: date) -> tuple[datetime, datetime]:
     return inicio, fin
 
 
-def _ventas_validas() -> QuerySet[Venta]:
-    """Return the sales that count as revenue (a cancelled sale does not)."""
-    return selectors.ventas_con_detalle().exclude(estado=Venta.Estado.CANCELADA)
+def _lineas_validas() -> QuerySet[LineaVenta]:
+    """Return the order lines that count as revenue: those of paid orders (not pending, declined,
+    expired or cancelled ones)."""
+    return LineaVenta.objects.filter(venta__estado__in=ESTADOS_PAGADOS).select_related(
+        "venta", "venta__comprador", "producto", "vendedor"
+    )
 
 
 def _dinero(valor: Decimal | None) -> Decimal:
@@ -65,10 +68,10 @@ COLUMNAS_CSV = [
 
 @dataclass(frozen=True)
 class ReporteDiario:
-    """One local day of sales, with its totals."""
+    """One local day of sales (the lines of the orders paid that day), with its totals."""
 
     fecha: date
-    ventas: list[Venta]
+    ventas: list[LineaVenta]
     unidades: int = 0
     ingresos: Decimal = Decimal("0.00")
     por_vendedor: list[dict] = field(default_factory=list)
@@ -77,23 +80,27 @@ class ReporteDiario:
     def sin_ventas(self) -> bool:
         return not self.ventas
 
+    @property
+    def pedidos(self) -> int:
+        return len({linea.venta_id for linea in self.ventas})
+
     def csv(self) -> str:
         """Return the sales as CSV (UTF-8 text, local times, money with two decimals)."""
         salida = io.StringIO()
         escritor = csv.writer(salida)
         escritor.writerow(COLUMNAS_CSV)
-        for venta in self.ventas:
+        for linea in self.ventas:
             escritor.writerow(
                 [
-                    venta.numero,
-                    timezone.localtime(venta.fecha_creacion, zona()).isoformat(timespec="seconds"),
-                    venta.producto.nombre,
-                    venta.vendedor.get_username(),
-                    venta.comprador.get_username(),
-                    venta.cantidad,
-                    venta.precio_unitario,
-                    venta.monto,
-                    venta.estado,
+                    linea.venta.numero,
+                    timezone.localtime(linea.venta.fecha_creacion, zona()).isoformat(timespec="seconds"),
+                    linea.producto.nombre,
+                    linea.vendedor.get_username(),
+                    linea.venta.comprador.get_username(),
+                    linea.cantidad,
+                    linea.precio_unitario,
+                    linea.subtotal,
+                    linea.venta.estado,
                 ]
             )
         return salida.getvalue()
@@ -102,21 +109,23 @@ class ReporteDiario:
 def reporte_del_dia(fecha: date) -> ReporteDiario:
     """Collect the sales made during ``fecha`` in the shop's local time."""
     inicio, fin = limites_del_dia(fecha)
-    ventas = list(
-        _ventas_validas().filter(fecha_creacion__gte=inicio, fecha_creacion__lt=fin).order_by("fecha_creacion", "pk")
+    lineas = list(
+        _lineas_validas()
+        .filter(venta__fecha_creacion__gte=inicio, venta__fecha_creacion__lt=fin)
+        .order_by("venta__fecha_creacion", "venta_id", "pk")
     )
     vendedores: dict[str, dict] = {}
-    for venta in ventas:
+    for linea in lineas:
         fila = vendedores.setdefault(
-            venta.vendedor.get_username(), {"vendedor": venta.vendedor.get_username(), "ventas": 0, "ingresos": 0}
+            linea.vendedor.get_username(), {"vendedor": linea.vendedor.get_username(), "ventas": 0, "ingresos": 0}
         )
         fila["ventas"] += 1
-        fila["ingresos"] += venta.monto
+        fila["ingresos"] += linea.subtotal
     return ReporteDiario(
         fecha=fecha,
-        ventas=ventas,
-        unidades=sum(venta.cantidad for venta in ventas),
-        ingresos=_dinero(sum((venta.monto for venta in ventas), Decimal(0))),
+        ventas=lineas,
+        unidades=sum(linea.cantidad for linea in lineas),
+        ingresos=_dinero(sum((linea.subtotal for linea in lineas), Decimal(0))),
         por_vendedor=sorted(vendedores.values(), key=lambda fila: (-fila["ingresos"], fila["vendedor"])),
     )
 
@@ -190,8 +199,8 @@ def calcular_estadisticas(*, hoy: date | None = None, dias: int = DIAS_ESTADISTI
     rango = [hoy - timedelta(days=n) for n in range(dias - 1, -1, -1)]
     desde, _ = limites_del_dia(rango[0])
     _, hasta = limites_del_dia(hoy)
-    medidas = {"ventas": Count("pk"), "unidades": Sum("cantidad"), "ingresos": Sum("monto")}
-    ventas = _ventas_validas()
+    medidas = {"ventas": Count("pk"), "unidades": Sum("cantidad"), "ingresos": Sum("subtotal")}
+    ventas = LineaVenta.objects.filter(venta__estado__in=ESTADOS_PAGADOS)
     # Three grouped queries, split per seller in Python.
     por_producto = list(
         ventas.values("vendedor_id", "vendedor__username", "producto_id", "producto__nombre")
@@ -199,8 +208,8 @@ def calcular_estadisticas(*, hoy: date | None = None, dias: int = DIAS_ESTADISTI
         .annotate(**medidas)
     )
     por_dia = list(
-        ventas.filter(fecha_creacion__gte=desde, fecha_creacion__lt=hasta)
-        .annotate(dia=TruncDate("fecha_creacion", tzinfo=zona()))
+        ventas.filter(venta__fecha_creacion__gte=desde, venta__fecha_creacion__lt=hasta)
+        .annotate(dia=TruncDate("venta__fecha_creacion", tzinfo=zona()))
         .values("vendedor_id", "dia")
         .order_by()
         .annotate(**medidas)

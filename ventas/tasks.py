@@ -62,17 +62,20 @@ class EmailTask(Tarea):
 # buyer's request a subscribe round trip per sale (bench/checkout.py).
 @shared_task(bind=True, name="ventas.tasks.procesar_venta_completa", ignore_result=True)
 def procesar_venta_completa(self, venta_id: int):
-    """Run a sale's pipeline: the stock check, then the chain PDF invoice → confirmation email.
+    """Run a paid order's pipeline: the stock check of each line, then the chain PDF invoice → confirmation email.
 
-    The checkout sends this one message per sale (one publish on the buyer's request,
-    not two), so the stock check runs here inline: the same service the
-    ``actualizar_inventario`` task calls.
+    The payment sends this one message per order (``services.marcar_pagada``), so the
+    stock checks run here inline: the same service the ``actualizar_inventario`` task calls.
     """
-    producto_id = Venta.objects.filter(pk=venta_id).values_list("producto_id", flat=True).first()
-    if producto_id is None:
+    venta = Venta.objects.filter(pk=venta_id).first()
+    if venta is None:
         logger.warning("Venta %s no existe; nada que procesar", venta_id)
         return None
-    services.actualizar_inventario(producto_id=producto_id)
+    if not venta.pagada:
+        logger.warning("Venta %s está %s: su proceso corre solo cuando está pagada", venta_id, venta.estado)
+        return None
+    for producto_id in venta.lineas.order_by("producto_id").values_list("producto_id", flat=True):
+        services.actualizar_inventario(producto_id=producto_id)
     # Immutable signatures: each step takes the sale id, not the previous result.
     return self.replace(chain(generar_factura_pdf.si(venta_id), enviar_email_confirmacion.si(venta_id)))
 
@@ -92,6 +95,14 @@ def enviar_email_confirmacion(venta_id: int) -> bool:
         return services.enviar_email_confirmacion(venta_id=venta_id)
     except Venta.DoesNotExist:
         logger.warning("Venta %s no existe; no hay email que enviar", venta_id)
+        return False
+
+
+@shared_task(name="ventas.tasks.enviar_email_pago_rechazado", base=EmailTask, **REINTENTO_EMAIL)
+def enviar_email_pago_rechazado(venta_id: int) -> bool:
+    try:
+        return services.enviar_email_pago_rechazado(venta_id=venta_id)
+    except Venta.DoesNotExist:
         return False
 
 

@@ -1,14 +1,19 @@
+from decimal import Decimal
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notificaciones import selectors as notificaciones
+from pagos import selectors as pagos
 
 from . import selectors, services
-from .forms import CambiarCantidadForm, CantidadForm
+from .forms import CambiarCantidadForm, CantidadForm, CheckoutForm
 from .models import ItemCarrito, Producto
 
 
@@ -49,20 +54,74 @@ def _llamar_con_cantidad(request, producto_id, servicio, **datos):
         return None, _pagina_producto(request, producto_id, form=form, status=409)
 
 
-@require_POST
+def _pagina_checkout(request, *, lineas, accion, cantidad=None, form=None, error=None, status=200):
+    """The checkout page: the lines and total to review, the address, the card, and "Pagar"."""
+    total = sum((linea["subtotal"] for linea in lineas), Decimal("0"))
+    return render(
+        request,
+        "ventas/checkout.html",
+        {
+            "lineas": lineas,
+            "total": total,
+            "accion": accion,
+            "cantidad": cantidad,
+            "form": form or CheckoutForm(usuario=request.user),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+def _confirmado(request, venta, form):
+    if form.cleaned_data.get("guardar_direccion") and form.cleaned_data.get("direccion") is None:
+        services.guardar_direccion(usuario=request.user, envio=form.datos_envio())
+    messages.success(request, f"Recibimos tu pedido {venta.numero}. Estamos procesando tu pago.")
+    return redirect(venta)
+
+
+@require_http_methods(["GET", "POST"])
 @login_required
 def comprar(request, producto_id):
-    venta, rechazo = _llamar_con_cantidad(request, producto_id, services.comprar, comprador=request.user)
-    if rechazo is not None:
-        return rechazo
-    messages.success(request, f"¡Gracias! Tu compra {venta.numero} está confirmada.")
-    return redirect(venta)
+    """Buy now: GET (or a POST with only ``cantidad``, from the product page) shows the checkout; a POST with
+    ``metodo_pago`` places the order and answers at once with a 302 to it."""
+    datos = request.POST if request.method == "POST" else request.GET
+    cantidad_form = CantidadForm(datos)
+    if not cantidad_form.is_valid():
+        return _pagina_producto(request, producto_id, form=cantidad_form, status=400)
+    producto = get_object_or_404(selectors.productos_activos(), pk=producto_id)
+    cantidad = cantidad_form.cleaned_data["cantidad"]
+    lineas = [{"producto": producto, "cantidad": cantidad, "subtotal": producto.precio * cantidad}]
+    pagina = partial(
+        _pagina_checkout,
+        request,
+        lineas=lineas,
+        accion=reverse("ventas:comprar", args=[producto_id]),
+        cantidad=cantidad,
+    )
+    if request.method != "POST" or "metodo_pago" not in request.POST:
+        return pagina()
+    form = CheckoutForm(request.POST, usuario=request.user)
+    if not form.is_valid():
+        return pagina(form=form, status=400)
+    try:
+        venta = services.comprar(
+            comprador=request.user,
+            producto_id=producto_id,
+            cantidad=cantidad,
+            envio=form.datos_envio(),
+            metodo_pago=form.cleaned_data["metodo_pago"],
+        )
+    except Producto.DoesNotExist:
+        raise Http404("Ese producto ya no está a la venta.") from None
+    except services.ErrorVenta as error:
+        return pagina(form=form, error=str(error), status=409)
+    return _confirmado(request, venta, form)
 
 
 @login_required
 def mis_compras(request):
-    ventas = selectors.ventas_visibles(request.user).filter(comprador=request.user)[:50]
-    return render(request, "ventas/mis_compras.html", {"ventas": ventas})
+    ventas = selectors.ventas_con_detalle().filter(comprador=request.user)[:50]
+    return render(request, "ventas/mis_compras.html", {"ventas": selectors.filas_de_ventas(ventas)})
 
 
 def _venta_visible(request, venta_id):
@@ -77,14 +136,28 @@ def venta(request, venta_id):
 @require_GET
 @login_required
 def venta_estado(request, venta_id):
-    """Return the sale's progress as JSON; the sale page polls it until all is done."""
+    """Return the order's progress as JSON; the sale page follows it live and polls it as a fallback."""
     venta = _venta_visible(request, venta_id)
     return JsonResponse(
         {
             "numero": venta.numero,
             "estado": venta.estado,
+            "estado_texto": venta.get_estado_display(),
+            "nota": venta.pago_nota,
+            "total": str(venta.total),
+            "lineas": [
+                {
+                    "producto_id": linea.producto_id,
+                    "producto": linea.producto.nombre,
+                    "cantidad": linea.cantidad,
+                    "precio_unitario": str(linea.precio_unitario),
+                    "subtotal": str(linea.subtotal),
+                }
+                for linea in venta.lineas.all()
+            ],
             "email_enviado": venta.email_enviado,
             "factura_url": venta.get_absolute_url() + "factura.pdf" if venta.factura else None,
+            "pago": pagos.resumen_pago(venta, request.user),
         }
     )
 
@@ -132,16 +205,32 @@ def cambiar_cantidad(request, item_id):
     return redirect("ventas:carrito")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def comprar_carrito(request):
+    """The cart's checkout: GET shows it; POST places one order for the whole cart (302 to it)."""
+    carrito = selectors.carrito_abierto(request.user)
+    items = list(selectors.items_del_carrito(carrito)) if carrito else []
+    if not items:
+        messages.error(request, "Tu carrito está vacío.")
+        return redirect("ventas:carrito")
+    lineas = [{"producto": item.producto, "cantidad": item.cantidad, "subtotal": item.subtotal} for item in items]
+    pagina = partial(_pagina_checkout, request, lineas=lineas, accion=reverse("ventas:comprar_carrito"))
+    if request.method != "POST":
+        return pagina()
+    form = CheckoutForm(request.POST, usuario=request.user)
+    if not form.is_valid():
+        return pagina(form=form, status=400)
     try:
-        ventas = services.comprar_carrito(usuario=request.user)
-    except services.ErrorVenta as error:
+        venta = services.comprar_carrito(
+            usuario=request.user, envio=form.datos_envio(), metodo_pago=form.cleaned_data["metodo_pago"]
+        )
+    except services.CarritoVacio as error:
         messages.error(request, str(error))
         return redirect("ventas:carrito")
-    messages.success(request, f"¡Gracias! Confirmamos {len(ventas)} compras.")
-    return redirect("ventas:mis_compras")
+    except services.ErrorVenta as error:
+        return pagina(form=form, error=str(error), status=409)
+    return _confirmado(request, venta, form)
 
 
 @login_required
@@ -159,9 +248,13 @@ def panel_vendedor(request):
     # Read before the tables: a sale notified after this sequence is applied live by the page.
     ultima_secuencia = notificaciones.ultima_secuencia(usuario_id=request.user.pk)
     productos = selectors.productos_del_vendedor(request.user)
-    ventas = selectors.ventas_visibles(request.user).filter(vendedor=request.user)[:20]
+    ventas = selectors.ventas_pagadas_del_vendedor(request.user)[:20]
     return render(
         request,
         "ventas/panel_vendedor.html",
-        {"productos": productos, "ventas": ventas, "ultima_secuencia": ultima_secuencia},
+        {
+            "productos": productos,
+            "ventas": selectors.filas_de_ventas(ventas, vendedor=request.user),
+            "ultima_secuencia": ultima_secuencia,
+        },
     )

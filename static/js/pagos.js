@@ -37,7 +37,7 @@
 
   function iniciarTarjeta(caja) {
     const form = caja.closest("form");
-    const campo = caja.querySelector("[data-metodo-pago]");
+    const campo = caja.querySelector("input[name=metodo_pago]");
     const error = caja.querySelector("[data-tarjeta-error]");
     const stripe = crearStripe(caja.dataset.clavePublica);
     if (!form || !campo) return;

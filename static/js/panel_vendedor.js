@@ -1,6 +1,7 @@
 // Seller dashboard, live: each nueva_venta notification (dispatched by
-// notificaciones.js as a "mitienda:notificacion" event) adds the sale to the latest
-// sales and updates that product's stock. Text goes in with textContent only.
+// notificaciones.js as a "mitienda:notificacion" event; one per paid order, with this
+// seller's lines) adds the order to the latest sales and updates each line's product
+// stock. Text goes in with textContent only.
 (function () {
   "use strict";
   const panel = document.getElementById("panel-vendedor");
@@ -46,16 +47,16 @@
       celda(String(venta.producto ?? "")),
       celda(String(venta.cantidad ?? "")),
       celda(`$${venta.monto}`),
-      celda("Pendiente"),
+      celda("Pagada"),
       celda(fecha(venta.timestamp)),
     );
     tbody.prepend(fila);
     while (tbody.children.length > MAX_FILAS) tbody.lastElementChild.remove();
   }
 
-  function actualizarStock(venta) {
-    const productoId = Number(venta.producto_id);
-    const stock = Number(venta.stock);
+  function actualizarStock(venta, linea) {
+    const productoId = Number(linea.producto_id);
+    const stock = Number(linea.stock);
     if (!Number.isInteger(productoId) || !Number.isInteger(stock)) return;
     // Sales may arrive out of order (a hole filled late, a replay): the newest wins.
     // The sequence is the seller's commit order, so it is the order the stock changed.
@@ -75,7 +76,7 @@
     const mensaje = evento.detail;
     if (!mensaje || mensaje.type !== "nueva_venta" || !(mensaje.secuencia > ultimaAlRenderizar)) return;
     agregarVenta(mensaje);
-    actualizarStock(mensaje);
+    (Array.isArray(mensaje.lineas) ? mensaje.lineas : [mensaje]).forEach((linea) => actualizarStock(mensaje, linea));
   });
 
   window.addEventListener("mitienda:conexion", (evento) => {

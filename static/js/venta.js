@@ -1,11 +1,18 @@
-// Follow a sale's slow work (invoice, email) until it is done, without reloading.
-// Polls the JSON status with a growing delay and stops when everything is ready.
+// Follow an order without reloading: its state (pending payment → paid, declined or
+// expired) and, once paid, its slow work (invoice, email). Each `venta_actualizada`
+// notification for this order (dispatched by notificaciones.js as a
+// "mitienda:notificacion" event) makes the page fetch the JSON status at once; a poll
+// with a growing delay covers a lost socket and stops when there is nothing left to wait for.
 (function () {
   "use strict";
   const venta = document.getElementById("venta");
   if (!venta) return;
   const url = venta.dataset.estadoUrl;
+  const ventaId = Number(venta.dataset.ventaId);
+  const PENDIENTE = "pendiente_pago";
+  const PAGADOS = ["pagada", "preparada", "enviada", "entregada"];
   let espera = 500;
+  let temporizador = null;
 
   function marcar(paso, hecho) {
     const li = document.getElementById(paso);
@@ -15,21 +22,39 @@
     li.querySelectorAll(".listo, a").forEach((el) => { el.hidden = !hecho; });
   }
 
+  function mostrar(estado) {
+    venta.dataset.estado = estado.estado;
+    document.getElementById("venta-estado").textContent = estado.estado_texto;
+    document.getElementById("venta-nota").textContent = estado.nota || "";
+    const pagada = PAGADOS.includes(estado.estado);
+    document.getElementById("venta-progreso").hidden = !pagada;
+    marcar("paso-factura", Boolean(estado.factura_url));
+    marcar("paso-email", estado.email_enviado);
+    venta.dispatchEvent(new CustomEvent("mitienda:venta", { detail: estado, bubbles: true }));
+    // Nothing left to wait for: settled without payment, or paid with invoice and email done.
+    return !(estado.estado === PENDIENTE || (pagada && !(estado.factura_url && estado.email_enviado)));
+  }
+
   async function revisar() {
+    clearTimeout(temporizador);
     try {
       const respuesta = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-      if (respuesta.ok) {
-        const estado = await respuesta.json();
-        marcar("paso-factura", Boolean(estado.factura_url));
-        marcar("paso-email", estado.email_enviado);
-        if (estado.factura_url && estado.email_enviado) return;
-      }
+      if (respuesta.ok && mostrar(await respuesta.json())) return;
     } catch (error) {
       // Network hiccup: try again later.
     }
     espera = Math.min(espera * 1.5, 10000);
-    setTimeout(revisar, espera);
+    temporizador = setTimeout(revisar, espera);
   }
 
-  if (document.querySelector("#venta .pendiente")) setTimeout(revisar, espera);
+  window.addEventListener("mitienda:notificacion", (evento) => {
+    const mensaje = evento.detail;
+    if (mensaje && mensaje.type === "venta_actualizada" && Number(mensaje.venta_id) === ventaId) {
+      espera = 500;
+      revisar();
+    }
+  });
+
+  const terminada = venta.dataset.estado !== PENDIENTE && !document.querySelector("#venta-progreso:not([hidden]) .pendiente");
+  if (!terminada) temporizador = setTimeout(revisar, espera);
 })();

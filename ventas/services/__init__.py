@@ -3,10 +3,11 @@
 Views, tasks, commands and the admin call ``services.<operation>``; the rules live in
 the modules once:
 
-- ``compras``: buying one product or a whole cart, and the errors a shopper can fix;
+- ``compras``: the checkout of one product or a whole cart into one order, and the errors a shopper can fix;
+- ``estados``: the order's state changes (paid, declined, expired), one conditional update each;
 - ``carrito``: the cart, and the Beat job for abandoned carts;
 - ``inventario``: restocking and the low-stock alert;
-- ``postventa``: what follows a sale (its pipeline's dispatch, invoice, confirmation email).
+- ``postventa``: what follows a paid order (invoice, confirmation email) or a declined one (its email).
 
 Every operation a Celery task performs is idempotent, because with ``acks_late`` any
 task may run twice. The tasks an operation starts are outbox rows of its transaction
@@ -22,26 +23,50 @@ from .carrito import (
     limpiar_carritos_abandonados,
     marcar_recordatorio,
 )
-from .compras import CantidadInvalida, CarritoVacio, ErrorVenta, StockInsuficiente, comprar, comprar_carrito
+from .compras import (
+    CantidadInvalida,
+    CarritoVacio,
+    CompraPropia,
+    DatosEnvio,
+    ErrorVenta,
+    MetodoDePagoInvalido,
+    ProductoNoDisponible,
+    StockInsuficiente,
+    comprar,
+    comprar_carrito,
+    guardar_direccion,
+)
+from .estados import anotar_pago, marcar_expirada, marcar_pagada, marcar_rechazada
 from .inventario import actualizar_inventario, notificar_stock_bajo, reponer_stock
-from .postventa import enviar_email_confirmacion, generar_factura_pdf
+from .postventa import VentaNoPagada, enviar_email_confirmacion, enviar_email_pago_rechazado, generar_factura_pdf
 
 __all__ = [
     "ABANDONO_CARRITO",
     "GRACIA_RECORDATORIO",
     "CantidadInvalida",
     "CarritoVacio",
+    "CompraPropia",
+    "DatosEnvio",
     "ErrorVenta",
+    "MetodoDePagoInvalido",
+    "ProductoNoDisponible",
     "StockInsuficiente",
+    "VentaNoPagada",
     "actualizar_inventario",
     "agregar_al_carrito",
+    "anotar_pago",
     "cambiar_cantidad",
     "comprar",
     "comprar_carrito",
     "enviar_email_confirmacion",
+    "enviar_email_pago_rechazado",
     "enviar_recordatorio_carrito",
     "generar_factura_pdf",
+    "guardar_direccion",
     "limpiar_carritos_abandonados",
+    "marcar_expirada",
+    "marcar_pagada",
+    "marcar_rechazada",
     "marcar_recordatorio",
     "notificar_stock_bajo",
     "reponer_stock",

@@ -1,8 +1,9 @@
-"""After a sale: queuing its pipeline, its PDF invoice, the buyer's confirmation email.
+"""After an order is paid: its PDF invoice and the buyer's confirmation email; and the email of a declined one.
 
-The pipeline task (``tasks.procesar_venta_completa``) runs these after the sale
-committed; each is idempotent, because with ``acks_late`` any task may run twice, and
-the outbox may publish a task twice (see docs/reliability.md).
+The pipeline task (``tasks.procesar_venta_completa``) runs these once the order is
+paid (``estados.marcar_pagada`` queues it); each is idempotent, because with
+``acks_late`` any task may run twice, and the outbox may publish a task twice (see
+docs/reliability.md).
 """
 
 import logging
@@ -11,8 +12,6 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from outbox import services as outbox
-
 from .. import facturas, selectors
 from ..emails import construir_email, enviar_email_una_vez
 from ..models import EnvioEmail, Venta
@@ -20,27 +19,48 @@ from ..models import EnvioEmail, Venta
 logger = logging.getLogger(__name__)
 
 
-def despachar_trabajo_de_venta(venta_id: int) -> None:
-    """Queue the sale's pipeline in the outbox; called in the checkout's transaction."""
-    outbox.enqueue("ventas.tasks.procesar_venta_completa", args=[venta_id])
+class VentaNoPagada(Exception):
+    """An invoice or confirmation was asked for an order that is not paid."""
+
+
+def _nombre(usuario) -> str:
+    return usuario.get_full_name() or usuario.get_username()
 
 
 def generar_factura_pdf(*, venta_id: int) -> str:
-    """Draw the sale's PDF invoice once and store it; return its storage name."""
+    """Draw the paid order's PDF invoice once and store it; return its storage name."""
     venta = selectors.ventas_con_detalle().get(pk=venta_id)
     if venta.factura:
         return venta.factura.name
+    if not venta.pagada:
+        raise VentaNoPagada(f"La venta {venta.numero} está {venta.estado}: no se factura.")
     pdf = facturas.dibujar_factura(
         facturas.DatosFactura(
             numero=venta.numero,
-            fecha=timezone.localtime(venta.fecha_creacion),
-            vendedor=venta.vendedor.get_full_name() or venta.vendedor.get_username(),
-            comprador=venta.comprador.get_full_name() or venta.comprador.get_username(),
+            fecha=timezone.localtime(venta.fecha_pago or venta.fecha_creacion),
+            comprador=_nombre(venta.comprador),
             comprador_email=venta.comprador.email,
-            producto=venta.producto.nombre,
-            cantidad=venta.cantidad,
-            precio_unitario=venta.precio_unitario,
-            total=venta.monto,
+            envio=tuple(
+                fila
+                for fila in (
+                    venta.envio_nombre,
+                    venta.envio_direccion,
+                    f"{venta.envio_codigo_postal} {venta.envio_ciudad}".strip(),
+                    venta.envio_telefono and f"Tel. {venta.envio_telefono}",
+                )
+                if fila
+            ),
+            lineas=tuple(
+                facturas.LineaFactura(
+                    producto=linea.producto.nombre,
+                    vendedor=_nombre(linea.vendedor),
+                    cantidad=linea.cantidad,
+                    precio_unitario=linea.precio_unitario,
+                    subtotal=linea.subtotal,
+                )
+                for linea in venta.lineas.all()
+            ),
+            total=venta.total,
         )
     )
     nombre = default_storage.save(f"facturas/factura-{venta.numero}.pdf", ContentFile(pdf))
@@ -75,5 +95,21 @@ def enviar_email_confirmacion(*, venta_id: int) -> bool:
     enviado = enviar_email_una_vez(clave, construir)
     # Also when an earlier run sent it but died before recording it here.
     if EnvioEmail.objects.filter(clave=clave, enviado__isnull=False).exists():
-        Venta.objects.filter(pk=venta_id).update(email_enviado=True, estado=Venta.Estado.COMPLETADA)
+        Venta.objects.filter(pk=venta_id).update(email_enviado=True)
     return enviado
+
+
+def enviar_email_pago_rechazado(*, venta_id: int) -> bool:
+    """Tell the buyer, once, that their card was declined and nothing was charged."""
+    venta = selectors.ventas_con_detalle().get(pk=venta_id)
+    if not venta.comprador.email:
+        return False
+    return enviar_email_una_vez(
+        f"pago_rechazado:venta:{venta.pk}",
+        lambda: construir_email(
+            plantilla="pago_rechazado",
+            asunto=f"No pudimos cobrar tu pedido {venta.numero}",
+            para=[venta.comprador.email],
+            contexto={"venta": venta},
+        ),
+    )
