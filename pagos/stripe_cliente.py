@@ -51,7 +51,10 @@ def motivo(codigo: str | None) -> str:
 
 def motivo_de_error(error: stripe.StripeError) -> str:
     """Return the buyer's explanation of a card error or a refused request."""
-    return motivo(getattr(error, "decline_code", None) or error.code)
+    codigo = getattr(error, "decline_code", None) or error.code
+    if codigo is None and error.http_status == 404:
+        codigo = "resource_missing"  # localstripe gives no code: the payment method id is unknown
+    return motivo(codigo)
 
 
 def motivo_de_intento(intento) -> str:
