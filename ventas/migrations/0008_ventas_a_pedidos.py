@@ -3,10 +3,12 @@
 A sale of the old shape was confirmed without a payment step: a ``pendiente`` or
 ``completada`` one counts as paid (at its creation time), a ``cancelada`` one stays
 cancelled. The address was never asked for; it stays empty on those orders.
-Not reversible: 0009 drops the columns a sale of one product had.
+Reversible only on a database without sales: 0009 drops the columns a sale of one product
+had, and they cannot be filled back for an order of several lines.
 """
 
 from django.db import migrations
+from django.db.migrations import exceptions
 
 ESTADOS = {"pendiente": "pagada", "completada": "pagada", "cancelada": "cancelada"}
 
@@ -31,7 +33,12 @@ def a_pedidos(apps, schema_editor):
         )
 
 
+def solo_sin_ventas(apps, schema_editor):
+    if apps.get_model("ventas", "Venta").objects.exists():
+        raise exceptions.IrreversibleError("Las ventas ya son pedidos: no se pueden volver a separar.")
+
+
 class Migration(migrations.Migration):
     dependencies = [("ventas", "0007_pedidos")]
 
-    operations = [migrations.RunPython(a_pedidos, elidable=False)]
+    operations = [migrations.RunPython(a_pedidos, solo_sin_ventas)]
