@@ -6,7 +6,8 @@ the same aiohttp app bound to ``--host`` (127.0.0.1 by default) and keeps the st
 memory, or with ``--estado PATH`` in a file of its own (a private folder: the format is
 localstripe's pickle, so the file must be written by nobody else). No Django here.
 
-    python -m myproject.localstripe_server --port 8420 --estado var/localstripe/estado.pickle
+    python -m myproject.localstripe_server --port 8420 --estado var/localstripe/estado.pickle \
+        --webhook http://127.0.0.1:8000/pagos/stripe/webhook/
 """
 
 from __future__ import annotations
@@ -18,6 +19,14 @@ import socket
 import sys
 import tempfile
 from pathlib import Path
+
+# What development uses when no real Stripe is configured (settings, devservices, compose).
+LOCALSTRIPE_URL = "http://127.0.0.1:8420"
+LOCALSTRIPE_CLAVE_SECRETA = "sk_test_localstripe"
+LOCALSTRIPE_CLAVE_PUBLICA = "pk_test_localstripe"
+LOCALSTRIPE_SECRETO_WEBHOOK = "whsec_localstripe"
+# The events the shop acts on (localstripe sends no others of PaymentIntents anyway).
+EVENTOS = ["payment_intent.succeeded", "payment_intent.payment_failed"]
 
 
 def guardar_estado_en(ruta: Path | None) -> None:
@@ -69,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=os.environ.get("LOCALSTRIPE_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("LOCALSTRIPE_PORT", "8420")))
     parser.add_argument("--estado", type=Path, default=None, help="state file (default: in memory only)")
+    parser.add_argument("--webhook", help="URL to send the signed payment events to (registered at start)")
+    parser.add_argument("--webhook-secret", default=os.environ.get("STRIPE_WEBHOOK_SECRET") or LOCALSTRIPE_SECRETO_WEBHOOK)
     args = parser.parse_args(argv)
 
     guardar_estado_en(args.estado)
@@ -76,6 +87,12 @@ def main(argv: list[str] | None = None) -> int:
     from localstripe import resources, server
 
     resources.store.try_load_from_disk()
+    if args.webhook:
+        # Endpoints live in localstripe's memory only: registered at every start, a
+        # restarted server keeps sending (POST /_config/webhooks/<name> does the same).
+        from localstripe.webhooks import register_webhook
+
+        register_webhook("mitienda", args.webhook, args.webhook_secret, EVENTOS)
     sock = enlazar(args.host, args.port)
     acceso = logging.getLogger("aiohttp.access")
     acceso.setLevel(logging.INFO)

@@ -14,6 +14,13 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
 
+from myproject.localstripe_server import (
+    LOCALSTRIPE_CLAVE_PUBLICA,
+    LOCALSTRIPE_CLAVE_SECRETA,
+    LOCALSTRIPE_SECRETO_WEBHOOK,
+    LOCALSTRIPE_URL,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -66,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After CSP's: its response hook runs first, so the page's policy gets Stripe.js's origins.
+    "pagos.middleware.StripeJSMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -159,17 +168,19 @@ STORAGES = {
 # on and no real key it defaults to the local one on port 8420; in production it must be
 # unset or empty and the real keys set (pagos/checks.py refuses a deploy otherwise).
 # See docs/pagos.md. https://docs.stripe.com/api
-STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_localstripe" if DEBUG else "")
-STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_localstripe" if DEBUG else "")
-STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_localstripe" if DEBUG else "")
-_LOCALSTRIPE = "http://127.0.0.1:8420"
+# Empty counts as unset (compose passes every variable, set or not).
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="") or (LOCALSTRIPE_CLAVE_SECRETA if DEBUG else "")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="") or (LOCALSTRIPE_CLAVE_PUBLICA if DEBUG else "")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="") or (LOCALSTRIPE_SECRETO_WEBHOOK if DEBUG else "")
+# Unset: localstripe when DEBUG is on and the key is not a live one; set but empty: Stripe itself.
 _clave_real = STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
-STRIPE_API_BASE = env("STRIPE_API_BASE", default=_LOCALSTRIPE if DEBUG and not _clave_real else "").rstrip("/")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default=LOCALSTRIPE_URL if DEBUG and not _clave_real else "").rstrip("/")
 # Where the browser loads Stripe.js: Stripe's, or the mock localstripe serves. Compose
 # sets it apart from STRIPE_API_BASE (the servers reach localstripe by another name).
-STRIPE_JS_URL = env(
-    "STRIPE_JS_URL", default=f"{STRIPE_API_BASE}/js.stripe.com/v3/" if STRIPE_API_BASE else "https://js.stripe.com/v3/"
-)
+if STRIPE_API_BASE:
+    STRIPE_JS_URL = env("STRIPE_JS_URL", default="") or f"{STRIPE_API_BASE}/js.stripe.com/v3/"
+else:
+    STRIPE_JS_URL = "https://js.stripe.com/v3/"
 # One request to Stripe never holds a worker longer than this (connect, read).
 STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=10.0)
 # A webhook whose signature is older than this many seconds is refused (replays).
@@ -189,14 +200,18 @@ def _origen(url: str) -> str:
     return f"{partes.scheme}://{partes.netloc}"
 
 
-# Stripe.js is the one external script: Stripe's own origins in production, only
-# localstripe's origin (its script, its mock card frame, its API) in development.
+# Stripe.js is the one external script, allowed only on the pages that load it (the card
+# form, the sale page: pagos.middleware adds these to their policy): Stripe's own origins
+# in production, only localstripe's origin (its script, its API) in development.
 # https://docs.stripe.com/security/guide#content-security-policy
 if urlsplit(STRIPE_JS_URL).netloc == "js.stripe.com":
-    _STRIPE_SCRIPT, _STRIPE_FRAME = ["https://js.stripe.com"], ["https://js.stripe.com", "https://hooks.stripe.com"]
-    _STRIPE_CONNECT = ["https://api.stripe.com"]
+    STRIPE_CSP = {
+        "script-src": ["https://js.stripe.com"],
+        "frame-src": ["https://js.stripe.com", "https://hooks.stripe.com"],
+        "connect-src": ["https://api.stripe.com"],
+    }
 else:
-    _STRIPE_SCRIPT = _STRIPE_FRAME = _STRIPE_CONNECT = [_origen(STRIPE_JS_URL)]
+    STRIPE_CSP = {directiva: [_origen(STRIPE_JS_URL)] for directiva in ("script-src", "frame-src", "connect-src")}
 
 # Security (production)
 # ------------------------------------------------------------------------------
@@ -215,11 +230,11 @@ CSP_EXTRA_CONNECT_SRC = env.list("CSP_EXTRA_CONNECT_SRC", default=[])
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", *_STRIPE_SCRIPT, *CSP_EXTRA_SCRIPT_SRC],
+        "script-src": ["'self'", *CSP_EXTRA_SCRIPT_SRC],
         "style-src": ["'self'"],
         "img-src": ["'self'"],
-        "connect-src": ["'self'", *_STRIPE_CONNECT, *CSP_EXTRA_CONNECT_SRC],
-        "frame-src": ["'self'", *_STRIPE_FRAME, *CSP_EXTRA_FRAME_SRC],
+        "connect-src": ["'self'", *CSP_EXTRA_CONNECT_SRC],
+        "frame-src": ["'self'", *CSP_EXTRA_FRAME_SRC],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],

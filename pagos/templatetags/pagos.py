@@ -4,13 +4,19 @@ from django import template
 from django.conf import settings
 
 from .. import selectors
+from ..middleware import MARCA
 
 register = template.Library()
 
 
-@register.simple_tag
-def stripe_js_url() -> str:
-    """Return where the browser loads Stripe.js: Stripe's, or localstripe's mock in development."""
+@register.simple_tag(takes_context=True)
+def stripe_js_url(context) -> str:
+    """Return where the browser loads Stripe.js (Stripe's, or localstripe's mock in development).
+
+    The page's Content-Security-Policy then allows Stripe's origins (pagos.middleware).
+    """
+    if (request := context.get("request")) is not None:
+        setattr(request, MARCA, True)
     return settings.STRIPE_JS_URL
 
 
