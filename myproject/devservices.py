@@ -245,7 +245,9 @@ def ensure_localstripe() -> int:
         while not localstripe_reachable(url, timeout=0.2):
             if proc.poll() is not None or time.monotonic() > deadline:
                 tail = LOCALSTRIPE_LOGFILE.read_text(errors="replace")[-2000:]
-                print(f"Stripe: localstripe did not start at {url}; log {LOCALSTRIPE_LOGFILE}:\n{tail}", file=sys.stderr)
+                print(
+                    f"Stripe: localstripe did not start at {url}; log {LOCALSTRIPE_LOGFILE}:\n{tail}", file=sys.stderr
+                )
                 return 1
             time.sleep(0.1)
         print(f"Stripe: started localstripe on {url} ({LOCALSTRIPE_PIDFILE.relative_to(VAR_DIR.parent)})")

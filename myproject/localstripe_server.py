@@ -79,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("LOCALSTRIPE_PORT", "8420")))
     parser.add_argument("--estado", type=Path, default=None, help="state file (default: in memory only)")
     parser.add_argument("--webhook", help="URL to send the signed payment events to (registered at start)")
-    parser.add_argument("--webhook-secret", default=os.environ.get("STRIPE_WEBHOOK_SECRET") or LOCALSTRIPE_SECRETO_WEBHOOK)
+    parser.add_argument(
+        "--webhook-secret", default=os.environ.get("STRIPE_WEBHOOK_SECRET") or LOCALSTRIPE_SECRETO_WEBHOOK
+    )
     args = parser.parse_args(argv)
 
     guardar_estado_en(args.estado)

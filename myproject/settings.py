@@ -195,6 +195,7 @@ PAGO_CONCILIAR_DESPUES_MINUTOS = env.int("PAGO_CONCILIAR_DESPUES_MINUTOS", defau
 PAGO_REINTENTO_SEGUNDOS = env.int("PAGO_REINTENTO_SEGUNDOS", default=5)
 PAGO_MAX_REINTENTOS = env.int("PAGO_MAX_REINTENTOS", default=8)
 
+
 def _origen(url: str) -> str:
     partes = urlsplit(url)
     return f"{partes.scheme}://{partes.netloc}"

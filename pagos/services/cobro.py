@@ -116,7 +116,9 @@ def _crear_intento(cliente: stripe.StripeClient, venta, pago: Pago) -> Pago | No
     )
     pago.refresh_from_db()
     if not guardado and pago.payment_intent_id != intento.id:
-        logger.info("Venta %s: otro intento guardó %s primero; se cancela %s", venta.pk, pago.payment_intent_id, intento.id)
+        logger.info(
+            "Venta %s: otro intento guardó %s primero; se cancela %s", venta.pk, pago.payment_intent_id, intento.id
+        )
         cancelar_sin_error(cliente, intento.id)
     return None if pago.cerrado else pago
 

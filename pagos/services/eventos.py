@@ -64,6 +64,8 @@ def _resultado(evento: EventoStripe) -> str:
     pago = Pago.objects.filter(venta_id=venta_id).first()
     # Only the PaymentIntent stored for the order settles it (never an orphan of a lost race).
     if pago is None or not pago.payment_intent_id or pago.payment_intent_id != intento.get("id"):
-        logger.warning("Evento %s: %s no es el PaymentIntent de la venta %s", evento.evento_id, intento.get("id"), venta_id)
+        logger.warning(
+            "Evento %s: %s no es el PaymentIntent de la venta %s", evento.evento_id, intento.get("id"), venta_id
+        )
         return "ignorado: no es el PaymentIntent de la venta"
     return asentar(pago, intento)

@@ -18,7 +18,7 @@ from pruebas.procesos import esperar
 from pruebas.stripe import esperar_que_pare
 from ventas.models import MovimientoInventario, Producto, Venta
 
-from .conftest import cobrar_en_el_worker, crear_intento, esperar_estado, tarjeta
+from .conftest import crear_intento, esperar_estado, tarjeta
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -26,7 +26,9 @@ URL = "/pagos/stripe/webhook/"
 
 def _firmar(cuerpo: bytes, *, secreto: str | None = None, cuando: int | None = None) -> str:
     cuando = int(time.time()) if cuando is None else cuando
-    firma = hmac.new((secreto or settings.STRIPE_WEBHOOK_SECRET).encode(), f"{cuando}.".encode() + cuerpo, hashlib.sha256)
+    firma = hmac.new(
+        (secreto or settings.STRIPE_WEBHOOK_SECRET).encode(), f"{cuando}.".encode() + cuerpo, hashlib.sha256
+    )
     return f"t={cuando},v1={firma.hexdigest()}"
 
 
