@@ -15,7 +15,7 @@ endif
 .DEFAULT_GOAL := help
 # DEBUG is off unless set (myproject/settings.py); the development targets turn it on
 # (`DEBUG=0 make run` still tries production settings locally).
-run setup test load: export DEBUG ?= 1
+run setup services test load: export DEBUG ?= 1
 .PHONY: help install services setup run test lint bench clean chromium compose docker-compose
 
 help: ## List the targets
@@ -33,8 +33,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed ## Create .venv and install requirements-dev.txt (runtime + tests and tools)
 
-services: install ## Make sure Redis answers (start a local redis-server under var/ if needed)
+services: install ## Make sure Redis and localstripe answer (start them under var/ if needed; webhook registered)
 	$(PY) -m myproject.devservices ensure-redis
+	$(PY) -m myproject.devservices ensure-localstripe
 
 setup: install services ## Install, start services, migrate, load demo data, collect static files
 	mkdir -p var
@@ -87,8 +88,8 @@ bench: install ## Run the benchmarks in bench/ (real stack), print their tables,
 		echo "== bench.$$b =="; $(PY) -m bench.$$b || exit 1; \
 	done
 
-clean: ## Stop our redis-server, remove var/ and caches (keeps .venv)
-	if [ -x $(PY) ]; then $(PY) -m myproject.devservices stop-redis; fi
+clean: ## Stop our redis-server and localstripe, remove var/ and caches (keeps .venv)
+	if [ -x $(PY) ]; then $(PY) -m myproject.devservices stop-redis; $(PY) -m myproject.devservices stop-localstripe; fi
 	rm -rf var .pytest_cache .ruff_cache
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 

@@ -1,7 +1,8 @@
-"""Find, start and stop a local Redis for development and tests (no Django here).
+"""Find, start and stop a local Redis and localstripe for development and tests (no Django here).
 
-Used by the Makefile (``python -m myproject.devservices ensure-redis|stop-redis``) and by
-the test harness, which calls :func:`start_redis` to get a private throwaway server.
+Used by the Makefile (``python -m myproject.devservices ensure-redis|stop-redis|
+ensure-localstripe|stop-localstripe``) and by the test harness, which calls
+:func:`start_redis` to get a private throwaway server.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import redis
+
+from myproject.localstripe_server import LOCALSTRIPE_SECRETO_WEBHOOK, LOCALSTRIPE_URL
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -175,10 +179,110 @@ def stop_redis() -> int:
     return 0
 
 
+# localstripe
+# ------------------------------------------------------------------------------
+LOCALSTRIPE_PIDFILE = VAR_DIR / "localstripe.pid"
+LOCALSTRIPE_LOGFILE = VAR_DIR / "localstripe.log"
+# Its objects survive a restart, as Stripe's would (localstripe's own file format).
+LOCALSTRIPE_STATE = VAR_DIR / "localstripe" / "estado.pickle"
+
+
+def localstripe_reachable(url: str, timeout: float = 0.5) -> bool:
+    """Return True if a localstripe at ``url`` serves its Stripe.js mock."""
+    try:
+        with urllib.request.urlopen(f"{url}/js.stripe.com/v3/", timeout=timeout) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _webhook_url() -> str:
+    host = os.environ.get("WEB_BIND") or "127.0.0.1"
+    host = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104 - reached on loopback
+    return f"http://{host}:{os.environ.get('WEB_PORT') or 8000}/pagos/stripe/webhook/"
+
+
+def register_webhook(url: str, webhook_url: str, secret: str) -> None:
+    """Point localstripe's signed payment events at the shop's webhook (again: it forgets on restart)."""
+    import json
+
+    from myproject.localstripe_server import EVENTOS
+
+    body = json.dumps({"url": webhook_url, "secret": secret, "events": EVENTOS}).encode()
+    request = urllib.request.Request(f"{url}/_config/webhooks/mitienda", data=body, method="POST")
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=5):
+        pass
+
+
+def ensure_localstripe() -> int:
+    """Use the local fake Stripe at STRIPE_API_BASE (default port 8420), starting it under var/ if needed.
+
+    Skipped when STRIPE_API_BASE is set but empty (Stripe itself) or names another host.
+    The shop's webhook (WEB_BIND:WEB_PORT) is registered either way.
+    """
+    live = (os.environ.get("STRIPE_SECRET_KEY") or "").startswith(("sk_live_", "rk_live_"))
+    url = os.environ.get("STRIPE_API_BASE", "" if live else LOCALSTRIPE_URL).rstrip("/")
+    if not url:
+        print("Stripe: STRIPE_API_BASE is empty, using Stripe itself")
+        return 0
+    parts = urlsplit(url)
+    secret = os.environ.get("STRIPE_WEBHOOK_SECRET") or LOCALSTRIPE_SECRETO_WEBHOOK
+    if not localstripe_reachable(url):
+        if parts.hostname not in LOCAL_HOSTS:
+            print(f"Stripe: nothing answers at {url}; start it or fix STRIPE_API_BASE.", file=sys.stderr)
+            return 1
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "myproject.localstripe_server", "--host", parts.hostname]
+        cmd += ["--port", str(parts.port or 80), "--estado", str(LOCALSTRIPE_STATE)]
+        cmd += ["--webhook", _webhook_url(), "--webhook-secret", secret]
+        with LOCALSTRIPE_LOGFILE.open("ab") as log:
+            proc = subprocess.Popen(
+                cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            )
+        LOCALSTRIPE_PIDFILE.write_text(f"{proc.pid}\n")
+        deadline = time.monotonic() + START_TIMEOUT
+        while not localstripe_reachable(url, timeout=0.2):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                tail = LOCALSTRIPE_LOGFILE.read_text(errors="replace")[-2000:]
+                print(
+                    f"Stripe: localstripe did not start at {url}; log {LOCALSTRIPE_LOGFILE}:\n{tail}", file=sys.stderr
+                )
+                return 1
+            time.sleep(0.1)
+        print(f"Stripe: started localstripe on {url} ({LOCALSTRIPE_PIDFILE.relative_to(VAR_DIR.parent)})")
+    else:
+        print(f"Stripe: using localstripe at {url}")
+    register_webhook(url, _webhook_url(), secret)
+    print(f"Stripe: webhook → {_webhook_url()}")
+    return 0
+
+
+def stop_localstripe() -> int:
+    """Stop the localstripe that ensure-localstripe started, if its pidfile names a live one; return 0."""
+    try:
+        pid = int(LOCALSTRIPE_PIDFILE.read_text().strip())
+    except (OSError, ValueError):
+        print("Stripe: no localstripe started by us (no var/localstripe.pid)")
+        return 0
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    alive = cmdline.exists() and b"localstripe_server" in cmdline.read_bytes()
+    if alive:
+        os.kill(pid, signal.SIGTERM)
+        print(f"Stripe: stopped localstripe (pid {pid})")
+    LOCALSTRIPE_PIDFILE.unlink(missing_ok=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the ``ensure-redis`` or ``stop-redis`` command."""
+    """Run one command: ``ensure-redis``, ``stop-redis``, ``ensure-localstripe`` or ``stop-localstripe``."""
     args = sys.argv[1:] if argv is None else argv
-    commands = {"ensure-redis": ensure_redis, "stop-redis": stop_redis}
+    commands = {
+        "ensure-redis": ensure_redis,
+        "stop-redis": stop_redis,
+        "ensure-localstripe": ensure_localstripe,
+        "stop-localstripe": stop_localstripe,
+    }
     if len(args) != 1 or args[0] not in commands:
         print(f"usage: python -m myproject.devservices {{{'|'.join(commands)}}}", file=sys.stderr)
         return 2

@@ -8,10 +8,18 @@ off (production) the secrets have no default and must be set.
 import math
 from email.utils import getaddresses
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
+
+from myproject.localstripe_server import (
+    LOCALSTRIPE_CLAVE_PUBLICA,
+    LOCALSTRIPE_CLAVE_SECRETA,
+    LOCALSTRIPE_SECRETO_WEBHOOK,
+    LOCALSTRIPE_URL,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -58,12 +66,15 @@ INSTALLED_APPS = [
     "notificaciones",
     "imagenes",
     "deadletter",
+    "pagos",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After CSP's: its response hook runs first, so the page's policy gets Stripe.js's origins.
+    "pagos.middleware.StripeJSMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -149,6 +160,59 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# Payments (Stripe)
+# ------------------------------------------------------------------------------
+# The official SDK against Stripe's API, or against localstripe (a fake Stripe server:
+# `make run`, `make test` and compose start it) when STRIPE_API_BASE is set. With DEBUG
+# on and no real key it defaults to the local one on port 8420; in production it must be
+# unset or empty and the real keys set (pagos/checks.py refuses a deploy otherwise).
+# See docs/pagos.md. https://docs.stripe.com/api
+# Empty counts as unset (compose passes every variable, set or not).
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="") or (LOCALSTRIPE_CLAVE_SECRETA if DEBUG else "")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="") or (LOCALSTRIPE_CLAVE_PUBLICA if DEBUG else "")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="") or (LOCALSTRIPE_SECRETO_WEBHOOK if DEBUG else "")
+# Unset: localstripe when DEBUG is on and the key is not a live one; set but empty: Stripe itself.
+_clave_real = STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
+STRIPE_API_BASE = env("STRIPE_API_BASE", default=LOCALSTRIPE_URL if DEBUG and not _clave_real else "").rstrip("/")
+# Where the browser loads Stripe.js: Stripe's, or the mock localstripe serves. Compose
+# sets it apart from STRIPE_API_BASE (the servers reach localstripe by another name).
+if STRIPE_API_BASE:
+    STRIPE_JS_URL = env("STRIPE_JS_URL", default="") or f"{STRIPE_API_BASE}/js.stripe.com/v3/"
+else:
+    STRIPE_JS_URL = "https://js.stripe.com/v3/"
+# One request to Stripe never holds a worker longer than this (connect, read).
+STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=10.0)
+# A webhook whose signature is older than this many seconds is refused (replays).
+STRIPE_WEBHOOK_TOLERANCIA = env.int("STRIPE_WEBHOOK_TOLERANCIA", default=300)
+PAGO_MONEDA = env("PAGO_MONEDA", default="mxn").lower()
+# An order still waiting for its payment is asked about after CONCILIAR minutes (Beat,
+# every 5 min) and expired, stock back, once EXPIRA minutes passed with nothing paid.
+PAGO_EXPIRA_MINUTOS = env.int("PAGO_EXPIRA_MINUTOS", default=30)
+PAGO_CONCILIAR_DESPUES_MINUTOS = env.int("PAGO_CONCILIAR_DESPUES_MINUTOS", default=5)
+# The payment task's retries on a network error or a 5xx: backoff doubling from this
+# many seconds, capped below the visibility timeout, this many times at most.
+PAGO_REINTENTO_SEGUNDOS = env.int("PAGO_REINTENTO_SEGUNDOS", default=5)
+PAGO_MAX_REINTENTOS = env.int("PAGO_MAX_REINTENTOS", default=8)
+
+
+def _origen(url: str) -> str:
+    partes = urlsplit(url)
+    return f"{partes.scheme}://{partes.netloc}"
+
+
+# Stripe.js is the one external script, allowed only on the pages that load it (the card
+# form, the sale page: pagos.middleware adds these to their policy): Stripe's own origins
+# in production, only localstripe's origin (its script, its API) in development.
+# https://docs.stripe.com/security/guide#content-security-policy
+if urlsplit(STRIPE_JS_URL).netloc == "js.stripe.com":
+    STRIPE_CSP = {
+        "script-src": ["https://js.stripe.com"],
+        "frame-src": ["https://js.stripe.com", "https://hooks.stripe.com"],
+        "connect-src": ["https://api.stripe.com"],
+    }
+else:
+    STRIPE_CSP = {directiva: [_origen(STRIPE_JS_URL)] for directiva in ("script-src", "frame-src", "connect-src")}
 
 # Security (production)
 # ------------------------------------------------------------------------------
@@ -293,7 +357,7 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_DEFAULT_PRIORITY = 5
 CELERY_TASK_INHERIT_PARENT_PRIORITY = True
-CELERY_QUEUE_NAMES = ["celery", "emails", "procesamiento_pesado", "analytics"]
+CELERY_QUEUE_NAMES = ["celery", "emails", "procesamiento_pesado", "analytics", "pagos"]
 CELERY_TASK_QUEUES = [
     Queue(name, Exchange(name), routing_key=name, queue_arguments={"x-max-priority": 10}) for name in CELERY_QUEUE_NAMES
 ]
@@ -306,6 +370,8 @@ CELERY_TASK_ROUTES = {
     "imagenes.tasks.barrer_imagenes_atascadas": {"queue": "celery"},
     "imagenes.tasks.*": {"queue": "procesamiento_pesado"},
     "*.tasks.actualizar_estadisticas": {"queue": "analytics"},
+    # Payments wait on Stripe's round trips: their own queue, so a slow Stripe holds up nothing else.
+    "pagos.tasks.*": {"queue": "pagos"},
 }
 
 # Cache

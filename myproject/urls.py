@@ -19,6 +19,7 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("health/detalle/", health_detalle, name="health_detalle"),
     path("imagenes/", include("imagenes.urls")),
+    path("pagos/", include("pagos.urls")),
     # Media are private-ish (invoices go through their own view); only uploaded
     # product photos are served here. Production puts a web server or bucket in front.
     path(f"{settings.MEDIA_URL.strip('/')}/productos/<path:path>", foto_de_producto),

@@ -18,12 +18,14 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from .correo import BuzonSMTP
-from .procesos import SESION, RedisPrivado, detener, iniciar_daphne, iniciar_worker
+from .procesos import SESION, RedisPrivado, detener, iniciar_daphne, iniciar_worker, puerto_libre
+from .stripe import LocalStripe
 
-# Fixtures that start processes of the stack (or stop and restart its Redis).
-FIXTURES_DE_LA_PILA = {"celery_worker", "daphne", "flower", "redis_privado"}
+# Fixtures that start processes of the stack (or stop and restart its Redis or localstripe).
+FIXTURES_DE_LA_PILA = {"celery_worker", "daphne", "flower", "redis_privado", "localstripe"}
 
 _buzon: BuzonSMTP | None = None
+_localstripe: LocalStripe | None = None
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -39,6 +41,14 @@ def pytest_load_initial_conftests(early_config, parser, args):
     _buzon = BuzonSMTP()
     _buzon.start()
     os.environ["EMAIL_URL"] = _buzon.url
+    # localstripe's port and keys, for this process and every one it starts; the server
+    # itself starts with the first test that asks for it (fixture ``localstripe``).
+    global _localstripe
+    _localstripe = LocalStripe(puerto_libre())
+    os.environ.update(_localstripe.entorno())
+    # The payment task's retries come quickly in the tests (Stripe down and back).
+    os.environ.setdefault("PAGO_REINTENTO_SEGUNDOS", "1")
+    os.environ.setdefault("STRIPE_TIMEOUT", "3")
 
 
 def pytest_unconfigure(config):
@@ -161,6 +171,24 @@ def daphne(django_db_setup, django_db_blocker):
         proceso, puerto = iniciar_daphne("daphne")
     yield proceso, puerto
     detener(proceso)
+
+
+# localstripe
+# ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def localstripe() -> LocalStripe:
+    """The session's localstripe process (a real fake Stripe server), running.
+
+    Started on first use and stopped with the session; started again if a test stopped
+    it. Its state is kept across restarts, its data is not emptied between tests (each
+    test's orders have their own ids; filter by ``venta_id``).
+    """
+    assert _localstripe is not None
+    if not _localstripe.vivo():
+        _localstripe.arrancar()
+    return _localstripe
 
 
 # Fuzzing

@@ -28,10 +28,11 @@ SERVICIOS = {
     "redis",
     "postgres",
     "rabbitmq",
+    "localstripe",
 }
 DOCS = [BASE_DIR / "README.md"]
 # The queues each worker of `make run WORKERS=split` and of compose takes, and its concurrency.
-GRUPOS_DE_COLAS = [("emails", "10"), ("procesamiento_pesado", "2"), ("celery,analytics", "4")]
+GRUPOS_DE_COLAS = [("emails", "10"), ("procesamiento_pesado", "2"), ("celery,analytics,pagos", "4")]
 # What only the tests, the benchmarks and development use: never in the image.
 SOLO_DESARROLLO = {"pytest", "playwright", "hypothesis", "uvicorn", "ruff", "factory-boy", "honcho", "aiosmtpd"}
 

@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from .models import EventoStripe, Pago
+
+
+class SoloLectura(admin.ModelAdmin):
+    """Written by the payment tasks and the webhook only: the admin reads."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Pago)
+class PagoAdmin(SoloLectura):
+    list_display = ["venta", "payment_intent_id", "estado_stripe", "monto_centavos", "moneda", "cerrado"]
+    list_filter = ["estado_stripe", "cerrado", "moneda"]
+    search_fields = ["payment_intent_id", "venta__numero"]
+    list_select_related = ["venta"]
+    exclude = ["client_secret"]
+
+
+@admin.register(EventoStripe)
+class EventoStripeAdmin(SoloLectura):
+    list_display = ["evento_id", "tipo", "recibido", "procesado", "resultado"]
+    list_filter = ["tipo", "procesado"]
+    search_fields = ["evento_id"]
+    date_hierarchy = "recibido"

@@ -1,0 +1,60 @@
+"""The payment of an order (one Stripe PaymentIntent at most) and the Stripe events received."""
+
+from django.db import models
+from django.db.models import Q
+
+
+class Pago(models.Model):
+    """The one payment attempt of a ``Venta``: the PaymentIntent that may charge it, once.
+
+    The row exists before any PaymentIntent does; ``payment_intent_id`` is written once
+    (a conditional update on it being empty) before that PaymentIntent is confirmed, so a
+    retry, a redelivery or a racing worker finds it and never creates a second one that
+    could charge. ``cerrado`` is set by the reconciliation before it expires an order that
+    has no PaymentIntent: from then on none may be stored, so none is ever confirmed.
+    """
+
+    venta = models.OneToOneField("ventas.Venta", on_delete=models.PROTECT, related_name="pago", primary_key=True)
+    payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    # Stripe's status as last seen (requires_action, succeeded...): for the admin and the page.
+    estado_stripe = models.CharField(max_length=40, blank=True)
+    # Only while the buyer must authenticate (3-D Secure): Stripe.js needs it on their page.
+    client_secret = models.CharField(max_length=255, blank=True)
+    monto_centavos = models.PositiveBigIntegerField()
+    moneda = models.CharField(max_length=3)
+    cerrado = models.BooleanField(default=False)
+    fecha_creacion = models.DateTimeField(auto_now_add=True)
+    fecha_actualizacion = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment_intent_id"], condition=~Q(payment_intent_id=""), name="pago_payment_intent_unico"
+            ),
+            models.CheckConstraint(
+                condition=Q(cerrado=False) | Q(payment_intent_id=""), name="pago_cerrado_sin_payment_intent"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Pago de la venta {self.venta_id} ({self.payment_intent_id or 'sin PaymentIntent'})"
+
+
+class EventoStripe(models.Model):
+    """A webhook event, stored by its Stripe id: a replay of the same event finds it and does nothing."""
+
+    evento_id = models.CharField(max_length=255, unique=True)
+    tipo = models.CharField(max_length=100, db_index=True)
+    datos = models.JSONField()
+    recibido = models.DateTimeField(auto_now_add=True)
+    procesado = models.DateTimeField(null=True, blank=True)
+    # What processing did with it ("pagada", "ignorado: ...").
+    resultado = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-recibido", "-pk"]
+        verbose_name = "evento de Stripe"
+        verbose_name_plural = "eventos de Stripe"
+
+    def __str__(self):
+        return f"{self.tipo} {self.evento_id}"
