@@ -69,7 +69,11 @@ def test_las_paginas_muestran_las_cargas_como_texto(client, tienda):
         assert respuesta.status_code == 200, donde
         _inerte(respuesta.content.decode(), donde, mostrados=CARGAS if "venta " not in donde else [])
     for venta in tienda["ventas"]:
-        _inerte(client.get(f"/ventas/{venta.pk}/").content.decode(), venta.numero, mostrados=[venta.lineas.get().producto.nombre])
+        _inerte(
+            client.get(f"/ventas/{venta.pk}/").content.decode(),
+            venta.numero,
+            mostrados=[venta.lineas.get().producto.nombre],
+        )
     for producto in tienda["productos"]:
         html = client.get(f"/productos/{producto.pk}/").content.decode()
         _inerte(html, f"producto {producto.pk}", mostrados=[producto.nombre, producto.descripcion])
