@@ -1,6 +1,9 @@
 // Seller dashboard, live: each nueva_venta notification (dispatched by
 // notificaciones.js as a "mitienda:notificacion" event) adds the sale to the latest
 // sales and updates that product's stock. Text goes in with textContent only.
+// A module (panel_vendedor.html), for the shop's one clock and money format.
+import { dinero, fechaIso } from "./formato.js";
+
 (function () {
   "use strict";
   const panel = document.getElementById("panel-vendedor");
@@ -12,21 +15,13 @@
   const estado = document.getElementById("estado-conexion");
   const tbody = document.getElementById("ventas-tbody");
 
+  // The column names, for the cards a phone shows instead of the table (tienda.css).
+  const columnas = Array.from(tbody.closest("table").querySelectorAll("thead th"), (th) => th.textContent);
+
   function celda(texto) {
     const td = document.createElement("td");
     td.textContent = texto;
     return td;
-  }
-
-  function dosDigitos(n) {
-    return String(n).padStart(2, "0");
-  }
-
-  function fecha(timestamp) {
-    const f = new Date(timestamp);
-    if (isNaN(f)) return "";
-    return `${dosDigitos(f.getDate())}/${dosDigitos(f.getMonth() + 1)}/${f.getFullYear()} ` +
-      `${dosDigitos(f.getHours())}:${dosDigitos(f.getMinutes())}`;
   }
 
   function agregarVenta(venta) {
@@ -45,10 +40,13 @@
       numero,
       celda(String(venta.producto ?? "")),
       celda(String(venta.cantidad ?? "")),
-      celda(`$${venta.monto}`),
+      celda(dinero(venta.monto)),
       celda("Pendiente"),
-      celda(fecha(venta.timestamp)),
+      celda(fechaIso(venta.timestamp)),
     );
+    Array.from(fila.children).forEach((td, i) => {
+      if (columnas[i]) td.dataset.label = columnas[i];
+    });
     tbody.prepend(fila);
     while (tbody.children.length > MAX_FILAS) tbody.lastElementChild.remove();
   }
