@@ -49,11 +49,14 @@ export class Popups {
     this.rellenar(popup.querySelector(".popup-mensaje"), mensaje.mensaje ? String(mensaje.mensaje) : null);
     const hayMonto = mensaje.monto !== undefined && mensaje.monto !== null;
     this.rellenar(popup.querySelector(".popup-monto"), hayMonto ? dinero(mensaje.monto) : null);
-    const horaEl = popup.querySelector(".popup-hora");
-    if (mensaje.timestamp) {
+    // A <time> made here: an empty one in the inert <template> would not be valid HTML.
+    const texto = mensaje.timestamp ? horaDe(mensaje.timestamp) : "";
+    if (texto) {
+      const horaEl = this.doc.createElement("time");
       horaEl.dateTime = String(mensaje.timestamp);
-      horaEl.textContent = horaDe(mensaje.timestamp);
-    }
+      horaEl.textContent = texto;
+      popup.querySelector(".popup-hora").appendChild(horaEl);
+    } else popup.querySelector(".popup-hora").remove();
 
     popup.querySelector(".popup-cerrar").addEventListener("click", (evento) => {
       evento.stopPropagation();
