@@ -45,7 +45,12 @@ def hacer_tienda() -> dict:
     otro = UsuarioFactory(username="otro_vendedor")
     comprador = UsuarioFactory(username="comprador")
     cafe = ProductoFactory(
-        vendedor=vera, nombre="Café de Chiapas 500 g", precio="189.00", stock=240, stock_minimo=5, descripcion="Tueste medio."
+        vendedor=vera,
+        nombre="Café de Chiapas 500 g",
+        precio="189.00",
+        stock=240,
+        stock_minimo=5,
+        descripcion="Tueste medio.",
     )
     ProductoFactory(vendedor=vera, nombre="Mole poblano 250 g", precio="95.50", stock=3, stock_minimo=4)
     caja = ProductoFactory(vendedor=otro, nombre="Caja de regalo grande con moño", precio="6637.90", stock=10)
@@ -63,13 +68,13 @@ def hacer_tienda() -> dict:
     }
 
 
-def vender(*, comprador, producto_id: int, cantidad: int = 1) -> None:
-    """Make one sale from another thread, committed when this returns."""
-    error = []
+def en_otro_hilo(funcion, *args, **kwargs):
+    """Run ``funcion`` in another thread with its own database connection; return its result."""
+    resultado, error = [], []
 
     def hacer():
         try:
-            ventas.comprar(comprador=comprador, producto_id=producto_id, cantidad=cantidad)
+            resultado.append(funcion(*args, **kwargs))
         except Exception as exc:  # noqa: BLE001 - re-raised in the caller's thread
             error.append(exc)
         finally:
@@ -80,3 +85,14 @@ def vender(*, comprador, producto_id: int, cantidad: int = 1) -> None:
     hilo.join(timeout=30)
     if error:
         raise error[0]
+    return resultado[0] if resultado else None
+
+
+def vender(*, comprador, producto_id: int, cantidad: int = 1):
+    """Make one sale from another thread, committed when this returns."""
+    return en_otro_hilo(ventas.comprar, comprador=comprador, producto_id=producto_id, cantidad=cantidad)
+
+
+def marcar_todo_leido(usuario) -> None:
+    """Mark every notification of ``usuario`` read, from another thread."""
+    en_otro_hilo(lambda: usuario.notificaciones.update(leida=True))

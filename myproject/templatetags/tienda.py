@@ -6,7 +6,7 @@ prints, ids in data attributes and URLs included. The browser side (static/js/fo
 formats with ``Intl`` from the locale, zone and currency base.html puts on <html>.
 """
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.conf import settings
@@ -26,20 +26,22 @@ def dinero(valor, con_moneda: str = ""):
     if valor is None or valor == "":
         return ""
     try:
-        cantidad = Decimal(str(valor))
+        # Rounded to cents here: Django's number_format cuts the extra digits off.
+        cantidad = Decimal(str(valor)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     except InvalidOperation:
         return valor
     texto = "$" + formats.number_format(cantidad, 2, use_l10n=True, force_grouping=True)
     return f"{texto} {settings.MONEDA}" if con_moneda else texto
 
 
-@register.filter
+# expects_localtime: like Django's |date, the value is converted to the shop's TIME_ZONE first.
+@register.filter(expects_localtime=True)
 def fecha_iso(valor):
     """Return a date and time for a table cell, in the shop's zone: "2026-12-01 14:12"."""
     return formato_fecha(valor, "Y-m-d H:i")
 
 
-@register.filter
+@register.filter(expects_localtime=True)
 def fecha_larga(valor):
     """Return "1 de diciembre de 2026, 14:12": Spanish writes month names in lowercase."""
     texto = formato_fecha(valor, r"j \d\e F \d\e Y, H:i")

@@ -55,35 +55,42 @@ def test_cada_pagina_accesible_y_a_la_medida_y_el_aviso_en_pantalla(celery_worke
             executable_path=CHROMIUM if os.access(CHROMIUM, os.X_OK) else shutil.which("chromium"),
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        for nombre_ancho, viewport in ANCHOS.items():
+        for nombre_ancho in ANCHOS:
             for con_sesion in (False, True):
-                contexto = navegador.new_context(viewport=viewport, timezone_id=ZONA_DEL_NAVEGADOR, locale="en-US")
-                if con_sesion:
-                    contexto.add_cookies([{"name": "sessionid", "value": sesion, "url": base}])
-                pagina = contexto.new_page()
-                errores: list[str] = []
-                pagina.on("response", lambda r: r.status >= 400 and errores.append(f"{r.status} {r.url}"))
-                pagina.on("pageerror", lambda e: errores.append(f"error de JS: {e}"))
-                for destino in PAGINAS:
-                    if not (con_sesion or destino.publica):
-                        continue
-                    donde = f"{destino.nombre} ({nombre_ancho}, {'con' if con_sesion else 'sin'} sesión)"
-                    pagina.goto(base + destino.ruta.format(**tienda["ids"]), wait_until="load")
-                    fallos += [f"{donde}: {v}" for v in _violaciones(axe, pagina)]
-                    ancho = pagina.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-                    if ancho[0] > ancho[1]:
-                        fallos.append(f"{donde}: la página mide {ancho[0]} px en una pantalla de {ancho[1]}")
-                    alto_barra = pagina.locator("header.barra").bounding_box()["height"]
-                    if alto_barra > 70:
-                        fallos.append(f"{donde}: la cabecera mide {alto_barra:.0f} px de alto")
-                fallos += [f"({nombre_ancho}) {e}" for e in errores]
-                if nombre_ancho == "telefono" and con_sesion:
-                    _menu_compacto(sync_api.expect, pagina, base)
-                contexto.close()
+                fallos += _recorrer(navegador, axe, base, tienda["ids"], nombre_ancho, sesion if con_sesion else None)
 
         _aviso_del_vendedor_en_el_telefono(sync_api.expect, navegador, base, sesion, tienda, axe)
         navegador.close()
     assert fallos == []
+
+
+def _recorrer(navegador, axe, base: str, ids: dict, nombre_ancho: str, sesion: str | None) -> list[str]:
+    """Visit every page of the list at one width, logged in or out; return what is wrong."""
+    contexto = navegador.new_context(viewport=ANCHOS[nombre_ancho], timezone_id=ZONA_DEL_NAVEGADOR, locale="en-US")
+    if sesion:
+        contexto.add_cookies([{"name": "sessionid", "value": sesion, "url": base}])
+    pagina = contexto.new_page()
+    fallos: list[str] = []
+    errores: list[str] = []
+    pagina.on("response", lambda r: r.status >= 400 and errores.append(f"{r.status} {r.url}"))
+    pagina.on("pageerror", lambda e: errores.append(f"error de JS: {e}"))
+    for destino in PAGINAS:
+        if not (sesion or destino.publica):
+            continue
+        donde = f"{destino.nombre} ({nombre_ancho}, {'con' if sesion else 'sin'} sesión)"
+        pagina.goto(base + destino.ruta.format(**ids), wait_until="load")
+        fallos += [f"{donde}: {v}" for v in _violaciones(axe, pagina)]
+        ancho = pagina.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        if ancho[0] > ancho[1]:
+            fallos.append(f"{donde}: la página mide {ancho[0]} px en una pantalla de {ancho[1]}")
+        alto_barra = pagina.locator("header.barra").bounding_box()["height"]
+        if alto_barra > 70:
+            fallos.append(f"{donde}: la cabecera mide {alto_barra:.0f} px de alto")
+    fallos += [f"({nombre_ancho}) {e}" for e in errores]
+    if nombre_ancho == "telefono" and sesion:
+        _menu_compacto(sync_api.expect, pagina, base)
+    contexto.close()
+    return fallos
 
 
 def _menu_compacto(expect, pagina, base):
@@ -127,8 +134,11 @@ def _aviso_del_vendedor_en_el_telefono(expect, navegador, base, sesion, tienda, 
     en_la_tienda = instante.astimezone(ZoneInfo(settings.TIME_ZONE))
     expect(popups.first.locator("time")).to_have_text(f"{en_la_tienda:%H:%M}")
     expect(panel.locator("#ventas-tbody tr.nueva td:last-child").first).to_have_text(f"{en_la_tienda:%Y-%m-%d %H:%M}")
+    # The server's rows were rendered in the same zone: the shop's sales made minutes ago.
     for texto in filas_del_servidor:
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", texto), texto
+        hecha = datetime.strptime(texto, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+        assert abs((en_la_tienda - hecha).total_seconds()) < 600, (texto, en_la_tienda)
     expect(panel.locator("#ventas-tbody tr.nueva td[data-label=Total]").first).to_have_text("$378.00")
     assert _violaciones(axe, panel) == []
 
