@@ -46,6 +46,9 @@ LANGUAGE_CODE = "es-mx"
 TIME_ZONE = "America/Mexico_City"
 USE_I18N = True
 USE_TZ = True
+# The shop's currency (ISO 4217): stated once next to the totals to pay, and the JS's
+# Intl.NumberFormat currency (myproject/templatetags/tienda.py, static/js/formato.js).
+MONEDA = env("MONEDA", default="MXN")
 
 INSTALLED_APPS = [
     "daphne",
