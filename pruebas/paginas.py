@@ -22,6 +22,8 @@ PAGINAS: list[Pagina] = [
     Pagina("producto", "/productos/{producto}/", publica=True),
     Pagina("entrar", "/accounts/login/", publica=True),
     Pagina("carrito", "/carrito/"),
+    Pagina("pagar el carrito", "/carrito/comprar/"),
+    Pagina("pagar ahora", "/ventas/comprar/{otro_producto}/?cantidad=1"),
     Pagina("mis compras", "/ventas/"),
     Pagina("compra", "/ventas/{venta}/"),
     Pagina("subir imagen", "/imagenes/subir/"),

@@ -16,6 +16,7 @@ from PIL import Image
 from imagenes import services as imagenes
 from imagenes.models import ImagenUsuario
 from pruebas.factories import ProductoFactory, UsuarioFactory
+from pruebas.pedidos import comprar_y_pagar
 from ventas import services as ventas
 
 
@@ -56,15 +57,15 @@ def hacer_tienda() -> dict:
     caja = ProductoFactory(vendedor=otro, nombre="Caja de regalo grande con moño", precio="6637.90", stock=10)
     foto = imagen_lista(vera, "Taza de café en la mesa")
     imagenes.asignar_a_producto(imagen_id=foto.pk, producto_id=cafe.pk, usuario=vera)
-    venta = ventas.comprar(comprador=vera, producto_id=caja.pk, cantidad=1)
+    venta = comprar_y_pagar(comprador=vera, producto_id=caja.pk, cantidad=1)
     ventas.agregar_al_carrito(usuario=vera, producto_id=caja.pk, cantidad=2)
-    ventas.comprar(comprador=comprador, producto_id=cafe.pk, cantidad=2)
+    comprar_y_pagar(comprador=comprador, producto_id=cafe.pk, cantidad=2)
     vera.notificaciones.update(leida=True)
     return {
         "vendedor": vera,
         "comprador": comprador,
         "cafe": cafe,
-        "ids": {"producto": cafe.pk, "venta": venta.pk, "imagen": foto.pk},
+        "ids": {"producto": cafe.pk, "otro_producto": caja.pk, "venta": venta.pk, "imagen": foto.pk},
     }
 
 
@@ -89,8 +90,8 @@ def en_otro_hilo(funcion, *args, **kwargs):
 
 
 def vender(*, comprador, producto_id: int, cantidad: int = 1):
-    """Make one sale from another thread, committed when this returns."""
-    return en_otro_hilo(ventas.comprar, comprador=comprador, producto_id=producto_id, cantidad=cantidad)
+    """Make one paid order from another thread, committed when this returns (its seller is told then)."""
+    return en_otro_hilo(comprar_y_pagar, comprador=comprador, producto_id=producto_id, cantidad=cantidad)
 
 
 def marcar_todo_leido(usuario) -> None:

@@ -43,7 +43,7 @@ def _violaciones(axe, pagina) -> list[str]:
     ]
 
 
-def test_cada_pagina_accesible_y_a_la_medida_y_el_aviso_en_pantalla(celery_worker, daphne):
+def test_cada_pagina_accesible_y_a_la_medida_y_el_aviso_en_pantalla(localstripe, celery_worker, daphne):
     tienda = hacer_tienda()  # (ORM work before Playwright starts its loop in this thread)
     sesion = _sesion(tienda["vendedor"])
     base = f"http://127.0.0.1:{daphne[1]}"
