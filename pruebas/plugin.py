@@ -19,9 +19,10 @@ import pytest
 
 from .correo import BuzonSMTP
 from .procesos import SESION, RedisPrivado, detener, iniciar_daphne, iniciar_worker
+from .s3 import bucket_s3, servidor_s3  # noqa: F401 - fixtures, registered by being here
 
 # Fixtures that start processes of the stack (or stop and restart its Redis).
-FIXTURES_DE_LA_PILA = {"celery_worker", "daphne", "flower", "redis_privado"}
+FIXTURES_DE_LA_PILA = {"celery_worker", "daphne", "flower", "redis_privado", "servidor_s3"}
 
 _buzon: BuzonSMTP | None = None
 
