@@ -16,11 +16,13 @@ a duplicate run would overwrite the winner's object and then delete it.
 """
 
 import posixpath
+import tempfile
 from urllib.parse import urljoin
 
 from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
+from django.core.files import File
 from django.utils.encoding import filepath_to_uri
 from storages.backends.s3 import S3Storage
 from storages.utils import ReadBytesWrapper, clean_name, get_available_overwrite_name, is_seekable
@@ -41,6 +43,27 @@ class AlmacenamientoS3(S3Storage):
     file_overwrite = False
     # Were a bucket URL ever built (nothing here does), it would be a signed one.
     querystring_auth = True
+
+    @property
+    def cliente(self):
+        """Return the boto3 client of the bucket: one per storage, shared by every thread.
+
+        django-storages' ``connection`` is one per thread, and under ASGI Django runs each
+        request's synchronous code in a thread of its own: a client per thread meant a new
+        boto3 session, its models loaded from JSON, on every request (measured in
+        docs/escalar.md). boto3 clients are thread-safe; the bucket resource, like this
+        client, lives as long as the storage.
+        """
+        return self.bucket.meta.client
+
+    def exists(self, name):
+        try:
+            self.cliente.head_object(Bucket=self.bucket_name, Key=self._normalize_name(clean_name(name)))
+        except ClientError as error:
+            if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+                return False
+            raise
+        return True
 
     def get_available_name(self, name, max_length=None):
         """Return ``name`` (truncated to ``max_length``) without asking the bucket.
@@ -70,7 +93,7 @@ class AlmacenamientoS3(S3Storage):
             # below S3's 5 GB for one): upload_fileobj's multipart transfer cannot carry
             # the condition. The wrapper hides Django's File.__len__, its declared size
             # (botocore would trust it), and turns str content into bytes.
-            self.connection.meta.client.put_object(
+            self.cliente.put_object(
                 Bucket=self.bucket_name, Key=clave, Body=ReadBytesWrapper(content), IfNoneMatch="*", **parametros
             )
         except ClientError as error:
@@ -78,6 +101,34 @@ class AlmacenamientoS3(S3Storage):
                 return False
             raise
         return True
+
+    def _open(self, name, mode="rb"):
+        """Read the object with one GET (S3File makes a HEAD, another HEAD and the GET).
+
+        The body lands in memory up to FILE_UPLOAD_MAX_MEMORY_SIZE and in a temporary
+        file past that, so a 20 MB original does not sit whole in a worker's memory.
+        Writing ("wb") stays django-storages' S3File.
+        """
+        if mode != "rb":
+            return super()._open(name, mode)
+        clave = self._normalize_name(clean_name(name))
+        try:
+            respuesta = self.cliente.get_object(Bucket=self.bucket_name, Key=clave)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+                raise FileNotFoundError(f"No such file: {name}") from None
+            raise
+        copia = tempfile.SpooledTemporaryFile(
+            max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE, dir=settings.FILE_UPLOAD_TEMP_DIR
+        )
+        cuerpo = respuesta["Body"]
+        try:
+            for trozo in cuerpo.iter_chunks(64 * 1024):
+                copia.write(trozo)
+        finally:
+            cuerpo.close()
+        copia.seek(0)
+        return File(copia, name=clean_name(name))
 
     def url(self, name, parameters=None, expire=None, http_method=None):
         """Return our own address of the file (``MEDIA_URL`` + name), never the bucket's."""
