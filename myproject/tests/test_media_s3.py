@@ -208,6 +208,8 @@ def test_el_almacenamiento_s3_nunca_pisa_un_nombre_y_da_direcciones_nuestras(buc
     with default_storage.open(primero) as archivo:
         assert archivo.read() == b"%PDF primero"
     assert default_storage.url(primero) == "/media/facturas/factura-X.pdf"
+    with pytest.raises(FileNotFoundError):
+        default_storage.open("facturas/no-existe.pdf")
     _es_privado(bucket_s3, primero)
 
     # A large upload (Django spooled it to disk) is streamed up whole, with its type.
