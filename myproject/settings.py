@@ -163,6 +163,40 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Media on an S3-compatible bucket (AWS S3, MinIO: compose runs one) when
+# AWS_STORAGE_BUCKET_NAME is set, so every web and worker machine sees the same files:
+# uploads, image versions, product photos, invoices. Private: no object is public, each
+# is served by a view of ours (myproject/almacenamiento.py, docs/escalar.md). Unset: the
+# local MEDIA_ROOT, as `make run` and the tests use.
+# https://django-storages.readthedocs.io/en/latest/backends/amazon-S3.html
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    _clave_s3, _secreto_s3 = env("AWS_ACCESS_KEY_ID", default=""), env("AWS_SECRET_ACCESS_KEY", default="")
+    if bool(_clave_s3) != bool(_secreto_s3):
+        raise ImproperlyConfigured(
+            "Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither (boto3 then finds its own)."
+        )
+    if AWS_S3_ENDPOINT_URL and not AWS_S3_ENDPOINT_URL.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(f"AWS_S3_ENDPOINT_URL must be an http(s):// URL, not {AWS_S3_ENDPOINT_URL!r}.")
+    STORAGES["default"] = {
+        "BACKEND": "myproject.almacenamiento.AlmacenamientoS3",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            # Unset: AWS itself, in AWS_S3_REGION_NAME.
+            "endpoint_url": AWS_S3_ENDPOINT_URL or None,
+            "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+            # Unset: boto3 looks for credentials itself (an instance or task role).
+            "access_key": _clave_s3 or None,
+            "secret_key": _secreto_s3 or None,
+            # MinIO and most S3-compatible servers want path-style URLs (bucket in the path).
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="path" if AWS_S3_ENDPOINT_URL else "auto"),
+        },
+    }
+elif AWS_S3_ENDPOINT_URL:
+    raise ImproperlyConfigured(
+        "AWS_S3_ENDPOINT_URL is set but AWS_STORAGE_BUCKET_NAME is not: media would go to the local disk."
+    )
 
 # Payments (Stripe)
 # ------------------------------------------------------------------------------
