@@ -3,7 +3,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from cuentas.views import limitar_por_ip
+
 from .health import health, health_detalle
+
+# The admin's login is Django's own view: django-axes locks a username + IP there (it hooks
+# authenticate()); this adds allauth's per-IP limit, as on the shop's login.
+admin.site.login = limitar_por_ip(admin.site.login)
 
 
 def foto_de_producto(request, path):
@@ -14,7 +20,7 @@ def foto_de_producto(request, path):
 
 urlpatterns = [
     path("", include("ventas.urls")),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("cuentas.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
     path("health/detalle/", health_detalle, name="health_detalle"),
