@@ -192,6 +192,8 @@ ACCOUNT_RATE_LIMITS = {
 # https://django-axes.readthedocs.io/en/latest/4_configuration.html
 AXES_FAILURE_LIMIT = env.int("AXES_LIMITE_FALLOS", default=LOGIN_FALLOS_POR_USUARIO)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Named here: axes' own default is a lazy object that the debug page's filter cannot read.
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTOS)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "429.html"

@@ -3,13 +3,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
-from cuentas.views import limitar_por_ip
+from cuentas.views import limitar_login_admin
 
 from .health import health, health_detalle
 
 # The admin's login is Django's own view: django-axes locks a username + IP there (it hooks
-# authenticate()); this adds allauth's per-IP limit, as on the shop's login.
-admin.site.login = limitar_por_ip(admin.site.login)
+# authenticate()); this adds allauth's per-IP and per-username limits, as on the shop's login.
+admin.site.login = limitar_login_admin(admin.site.login)
 
 
 def foto_de_producto(request, path):
