@@ -36,9 +36,9 @@ def encolar_email(*, plantilla: str, mensaje: EmailMessage) -> EmailCuenta:
     return email
 
 
-def enviar_email(*, email_id: int) -> bool:
-    """Send the account email ``email_id`` unless it went out already; return True if this call sent it."""
-    email = EmailCuenta.objects.get(pk=email_id)
+def enviar_email(*, mensaje_id: int) -> bool:
+    """Send the account email ``mensaje_id`` unless it went out already; return True if this call sent it."""
+    email = EmailCuenta.objects.get(pk=mensaje_id)
 
     def construir() -> EmailMultiAlternatives:
         mensaje = EmailMultiAlternatives(

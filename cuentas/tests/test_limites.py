@@ -25,7 +25,9 @@ def bloqueo_corto(settings):
     settings.ACCOUNT_RATE_LIMITS = {
         **settings.ACCOUNT_RATE_LIMITS,
         "login": f"60/{VENTANA}s/ip",
-        "login_failed": f"{settings.LOGIN_FALLOS_POR_IP}/{VENTANA}s/ip,{settings.LOGIN_FALLOS_POR_USUARIO}/{VENTANA}s/key",
+        "login_failed": (
+            f"{settings.LOGIN_FALLOS_POR_IP}/{VENTANA}s/ip,{settings.LOGIN_FALLOS_POR_USUARIO}/{VENTANA}s/key"
+        ),
     }
     return settings
 

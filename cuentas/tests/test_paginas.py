@@ -31,7 +31,9 @@ def test_un_login_fallido_conserva_el_usuario_y_el_formulario(client):
 
 def test_login_por_el_formulario_y_logout_solo_por_post(client):
     usuario = UsuarioFactory(username="lalo")
-    respuesta = client.post("/accounts/login/?next=/carrito/", {"username": "lalo", "password": "demo12345", "next": "/carrito/"})
+    respuesta = client.post(
+        "/accounts/login/?next=/carrito/", {"username": "lalo", "password": "demo12345", "next": "/carrito/"}
+    )
     assert respuesta.status_code == 302 and respuesta["Location"] == "/carrito/"
     assert client.session["_auth_user_id"] == str(usuario.pk)
 
