@@ -20,7 +20,10 @@ class AdaptadorCuentas(DefaultAccountAdapter):
         is published once the request's transaction commits.
         """
         peticion = context_de_allauth.request  # the request allauth is serving
-        ctx = {"request": peticion, "email": email, "current_site": get_current_site(peticion), **context}
+        # allauth's emails greet with the site's name; without django.contrib.sites that is the host.
+        sitio = get_current_site(peticion)
+        sitio.name = "Mi Tienda"
+        ctx = {"request": peticion, "email": email, **context, "current_site": sitio}
         mensaje = self.render_mail(template_prefix, email, ctx)
         services.encolar_email(plantilla=template_prefix.rsplit("/", 1)[-1], mensaje=mensaje)
 

@@ -33,6 +33,8 @@ def test_el_registro_no_envia_nada_en_la_peticion_y_deja_la_tarea_en_el_outbox(c
     assert respuesta.status_code == 302 and respuesta["Location"] == "/accounts/confirm-email/"
     [email] = EmailCuenta.objects.all()
     assert email.para == ["nuevo@example.com"] and "/accounts/confirm-email/" in email.texto
+    assert email.asunto.startswith("Mi Tienda: ") and "confirme" in email.asunto  # in Spanish, branded
+    assert "Mi Tienda" in email.texto
     [tarea] = OutboxMessage.objects.filter(task_name="cuentas.tasks.enviar_email_cuenta")
     assert tarea.args == [email.pk]
     assert buzon.mensajes == []  # nothing went out from the request

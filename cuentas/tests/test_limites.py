@@ -88,6 +88,17 @@ def test_muchos_usuarios_desde_una_ip_topan_con_el_limite_por_ip(bloqueo_corto, 
     assert codigos[-1] == 429
 
 
+@pytest.mark.parametrize("ruta", ["/accounts/login/", "/admin/login/"])
+def test_un_usuario_atacado_desde_muchas_ips_topa_con_el_limite_por_usuario(bloqueo_corto, ip, ruta):
+    UsuarioFactory(username="famosa", is_staff=True)
+    limite = bloqueo_corto.LOGIN_FALLOS_POR_USUARIO
+    codigos = [
+        Client(REMOTE_ADDR=ip()).post(ruta, {"username": "famosa", "password": f"mala{n}"}).status_code
+        for n in range(limite + 1)
+    ]
+    assert codigos == [200] * limite + [429]  # each address failed once: axes alone would not lock
+
+
 def test_pedir_el_reset_responde_igual_exista_o_no_la_direccion(client):
     UsuarioFactory(username="existe", email="existe@example.com")
     existe = client.post("/accounts/password/reset/", {"email": "existe@example.com"})
