@@ -167,8 +167,11 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "Mi Tienda: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # How long a lock lasts, in minutes: django-axes' (username + IP, shop and admin) and the
-# window of allauth's failed-login limits below. It ends by itself; 0.05 is 3 s (tests).
+# window of allauth's failed-login limits below. It ends by itself (0.5 is 30 s).
 AXES_COOLOFF_MINUTOS = env.float("AXES_COOLOFF_MINUTOS", default=15)
+if AXES_COOLOFF_MINUTOS <= 0:
+    # django-axes reads a zero cool-off as "locked until an admin unlocks it".
+    raise ImproperlyConfigured(f"AXES_COOLOFF_MINUTOS ({AXES_COOLOFF_MINUTOS}) must be above 0: a lock ends by itself.")
 _ventana = max(1, round(AXES_COOLOFF_MINUTOS * 60))
 # Failed logins allowed: per IP over any username, per username from any IP (allauth, the
 # shop's form), and per username from one IP (django-axes, the shop's and the admin's).
