@@ -2,7 +2,7 @@
 
 import pytest
 from django.core.management import call_command
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.views.defaults import server_error
 
 from pruebas.factories import UsuarioFactory
@@ -101,3 +101,13 @@ def test_la_pagina_500_no_necesita_peticion_ni_base_de_datos(settings, django_as
         respuesta = server_error(RequestFactory().get("/"))
     assert respuesta.status_code == 500
     assert "Algo salió mal" in respuesta.content.decode() and "Mi Tienda" in respuesta.content.decode()
+
+
+def test_400_por_host_ajeno_y_403_de_csrf_con_la_marca(settings):
+    settings.DEBUG = False
+    ajeno = Client().get("/", HTTP_HOST="atacante.example")
+    assert ajeno.status_code == 400 and "No entendimos esa petición" in ajeno.content.decode()
+
+    sin_token = Client(enforce_csrf_checks=True).post("/accounts/login/", {"username": "x", "password": "y"})
+    assert sin_token.status_code == 403
+    assert "El formulario caducó" in sin_token.content.decode() and 'class="marca"' in sin_token.content.decode()
