@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.test import Client, RequestFactory
 from django.views.defaults import server_error
 
+from cuentas.models import EmailCuenta
 from pruebas.factories import UsuarioFactory
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +112,11 @@ def test_400_por_host_ajeno_y_403_de_csrf_con_la_marca(settings):
     sin_token = Client(enforce_csrf_checks=True).post("/accounts/login/", {"username": "x", "password": "y"})
     assert sin_token.status_code == 403
     assert "El formulario caducó" in sin_token.content.decode() and 'class="marca"' in sin_token.content.decode()
+
+
+def test_el_admin_lista_los_emails_de_cuenta_sin_sus_cuerpos(admin_client, client):
+    client.post("/accounts/password/reset/", {"email": "quien@example.com"})
+    pagina = admin_client.get("/admin/cuentas/emailcuenta/")
+    assert pagina.status_code == 200 and "quien@example.com" in pagina.content.decode()
+    detalle = admin_client.get(f"/admin/cuentas/emailcuenta/{EmailCuenta.objects.get().pk}/change/")
+    assert detalle.status_code == 200 and "/accounts/signup/" not in detalle.content.decode()
