@@ -21,6 +21,8 @@ PAGINAS: list[Pagina] = [
     Pagina("catálogo sin resultados", "/?q=nada-coincide", publica=True),
     Pagina("producto", "/productos/{producto}/", publica=True),
     Pagina("entrar", "/accounts/login/", publica=True),
+    Pagina("crear cuenta", "/accounts/signup/", publica=True),
+    Pagina("olvidé mi contraseña", "/accounts/password/reset/", publica=True),
     Pagina("carrito", "/carrito/"),
     Pagina("pagar el carrito", "/carrito/comprar/"),
     Pagina("pagar ahora", "/ventas/comprar/{otro_producto}/?cantidad=1"),
