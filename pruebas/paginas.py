@@ -11,17 +11,23 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Pagina:
+    """A page of the shop; ``se_visita(con_sesion)`` says whether it is checked logged in, or out."""
+
     nombre: str
     ruta: str
     publica: bool = False  # also checked logged out
+    anonima: bool = False  # only logged out (a logged-in user is sent on from it)
+
+    def se_visita(self, con_sesion: bool) -> bool:
+        return not self.anonima if con_sesion else self.publica
 
 
 PAGINAS: list[Pagina] = [
     Pagina("catálogo", "/", publica=True),
     Pagina("catálogo sin resultados", "/?q=nada-coincide", publica=True),
     Pagina("producto", "/productos/{producto}/", publica=True),
-    Pagina("entrar", "/accounts/login/", publica=True),
-    Pagina("crear cuenta", "/accounts/signup/", publica=True),
+    Pagina("entrar", "/accounts/login/", publica=True, anonima=True),
+    Pagina("crear cuenta", "/accounts/signup/", publica=True, anonima=True),
     Pagina("olvidé mi contraseña", "/accounts/password/reset/", publica=True),
     Pagina("carrito", "/carrito/"),
     Pagina("pagar el carrito", "/carrito/comprar/"),

@@ -57,7 +57,7 @@ def test_las_paginas_de_cuenta_llevan_el_aspecto_de_la_tienda(client):
     for ruta in ["/accounts/signup/", "/accounts/login/", "/accounts/password/reset/"]:
         html = client.get(ruta).content.decode()
         assert 'class="marca"' in html and "css/tienda.css" in html, ruta
-        assert 'lang="es"' in html
+        assert 'lang="es-MX"' in html
     assert "Crear cuenta" in client.get("/accounts/signup/").content.decode()
 
 

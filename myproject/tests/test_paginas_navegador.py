@@ -75,7 +75,7 @@ def _recorrer(navegador, axe, base: str, ids: dict, nombre_ancho: str, sesion: s
     pagina.on("response", lambda r: r.status >= 400 and errores.append(f"{r.status} {r.url}"))
     pagina.on("pageerror", lambda e: errores.append(f"error de JS: {e}"))
     for destino in PAGINAS:
-        if not (sesion or destino.publica):
+        if not destino.se_visita(bool(sesion)):
             continue
         donde = f"{destino.nombre} ({nombre_ancho}, {'con' if sesion else 'sin'} sesión)"
         pagina.goto(base + destino.ruta.format(**ids), wait_until="load")
