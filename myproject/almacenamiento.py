@@ -125,6 +125,9 @@ class AlmacenamientoS3(S3Storage):
         try:
             for trozo in cuerpo.iter_chunks(64 * 1024):
                 copia.write(trozo)
+        except BaseException:
+            copia.close()
+            raise
         finally:
             cuerpo.close()
         copia.seek(0)
