@@ -61,7 +61,7 @@ class EmailTask(Tarea):
 # ignore_result: nobody waits on it, and on the Redis backend a tracked result costs the
 # buyer's request a subscribe round trip per sale (bench/checkout.py).
 @shared_task(bind=True, name="ventas.tasks.procesar_venta_completa", ignore_result=True)
-def procesar_venta_completa(self, venta_id: int):
+def procesar_venta_completa(self, venta_id: int) -> dict | None:
     """Run a paid order's pipeline: the stock check of each line, then the chain PDF invoice → confirmation email.
 
     The payment sends this one message per order (``services.marcar_pagada``), so the
@@ -76,8 +76,12 @@ def procesar_venta_completa(self, venta_id: int):
         return None
     for producto_id in venta.lineas.order_by("producto_id").values_list("producto_id", flat=True):
         services.actualizar_inventario(producto_id=producto_id)
-    # Immutable signatures: each step takes the sale id, not the previous result.
-    return self.replace(chain(generar_factura_pdf.si(venta_id), enviar_email_confirmacion.si(venta_id)))
+    # Immutable signatures: each step takes the order id, not the previous result. Sent
+    # from here and this task ends SUCCESS, so Flower shows every task of an order (a
+    # task that replaces itself with its chain never shows as done), each with the order
+    # id in its arguments. A redelivery sends the chain again: each step is idempotent.
+    cadena = chain(generar_factura_pdf.si(venta_id), enviar_email_confirmacion.si(venta_id)).apply_async()
+    return {"venta_id": venta_id, "cadena": cadena.id}
 
 
 @shared_task(name="ventas.tasks.generar_factura_pdf")

@@ -1,6 +1,7 @@
 from decimal import Decimal
 from functools import partial
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -194,7 +195,9 @@ def agregar_al_carrito(request, producto_id):
 def cambiar_cantidad(request, item_id):
     form = CambiarCantidadForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Cantidad no válida.")
+        messages.error(
+            request, f"Escribe una cantidad entera entre 0 y {settings.MAX_CANTIDAD_POR_COMPRA} (0 quita el producto)."
+        )
         return redirect("ventas:carrito")
     try:
         services.cambiar_cantidad(usuario=request.user, item_id=item_id, cantidad=form.cleaned_data["cantidad"])

@@ -59,11 +59,13 @@ def cambiar_cantidad(*, usuario, item_id: int, cantidad: int) -> None:
     carrito = _carrito_bloqueado(usuario)
     if carrito is None:
         raise ItemCarrito.DoesNotExist(f"{usuario} no tiene carrito abierto.")
-    item = carrito.items.get(pk=item_id)
+    item = carrito.items.select_related("producto").get(pk=item_id)
     if cantidad == 0:
         item.delete()
     else:
         validar_cantidad(cantidad)
+        if cantidad > item.producto.stock:
+            raise StockInsuficiente(f"Solo quedan {item.producto.stock} unidades de «{item.producto.nombre}».")
         item.cantidad = cantidad
         item.save(update_fields=["cantidad"])
     carrito.save(update_fields=["ultima_modificacion"])

@@ -254,3 +254,14 @@ def test_seed_demo_es_idempotente(db):
     assert Producto.objects.filter(stock__lte=F("stock_minimo") + 1).exists()
     cliente = Client()
     assert cliente.login(username="comprador", password="demo12345")
+
+
+@pytest.mark.parametrize(
+    ("cantidad", "mensaje"),
+    [("11", "Solo quedan 10 unidades de «Café de prueba»."), ("1000", "entre 0 y 100"), ("dos", "entre 0 y 100")],
+)
+def test_una_cantidad_del_carrito_que_no_cabe_dice_el_limite(cliente_comprador, comprador, producto, cantidad, mensaje):
+    item = services.agregar_al_carrito(usuario=comprador, producto_id=producto.pk, cantidad=2)
+    respuesta = cliente_comprador.post(f"/carrito/items/{item.pk}/", {"cantidad": cantidad}, follow=True)
+    assert mensaje in respuesta.content.decode()
+    assert selectors.carrito_abierto(comprador).items.get().cantidad == 2  # kept, not reset
