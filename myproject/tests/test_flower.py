@@ -78,3 +78,27 @@ def test_las_tareas_no_llevan_datos_personales_en_sus_argumentos():
             continue
         for parametro in inspect.signature(tarea.run).parameters:
             assert not any(p in parametro.lower() for p in sospechosos), f"{nombre}({parametro})"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cada_tarea_de_una_venta_se_ve_en_flower_con_su_numero(flower, buzon):
+    """The pipeline's root task ends SUCCESS (it no longer replaces itself), and each task carries the order id."""
+    from pruebas.factories import ProductoFactory, UsuarioFactory
+    from pruebas.pedidos import comprar_y_pagar
+    from ventas.models import Venta
+
+    url, auth = flower["url"], flower["auth"]
+    venta = comprar_y_pagar(comprador=UsuarioFactory(), producto_id=ProductoFactory().pk)
+    esperar(lambda: Venta.objects.get(pk=venta.pk).email_enviado, timeout=60, mensaje="the confirmation email")
+    nombres = [
+        "ventas.tasks.procesar_venta_completa",
+        "ventas.tasks.generar_factura_pdf",
+        "ventas.tasks.enviar_email_confirmacion",
+    ]
+
+    def vistas():
+        tareas = requests.get(f"{url}/api/tasks", auth=auth, timeout=10).json().values()
+        suyas = {t["name"]: t["state"] for t in tareas if t.get("args") in (f"({venta.pk},)", f"[{venta.pk}]")}
+        return all(suyas.get(nombre) == "SUCCESS" for nombre in nombres) and suyas
+
+    assert set(esperar(vistas, timeout=30, mensaje="Flower to show the order's tasks done")) >= set(nombres)
