@@ -47,7 +47,7 @@ def test_health_ok_con_todo_arriba(ops, celery_worker):
     assert cuerpo["status"] == "ok" and cuerpo["failing"] == []
     assert cuerpo["checks"]["workers"] >= 1 and cuerpo["checks"]["broker"] == "ok"
     assert len(cuerpo["nodos"]) == cuerpo["checks"]["workers"]
-    assert set(cuerpo["colas"]) == {"celery", "emails", "procesamiento_pesado", "analytics"}
+    assert set(cuerpo["colas"]) == {"celery", "emails", "procesamiento_pesado", "analytics", "pagos"}
     assert all(isinstance(n, int) and n >= 0 for n in cuerpo["colas"].values()), cuerpo["colas"]
 
 
