@@ -6,7 +6,10 @@ session's worker; 3-D Secure is completed in the mock's modal. No CSP violation:
 pages that load Stripe.js allow exactly localstripe's origin.
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from django.db import connection
 
 from notificaciones.tests.test_navegador import entrar, navegador, sync_api  # noqa: F401 - the fixture
 from pagos.models import Pago
@@ -24,21 +27,50 @@ VIOLACIONES = """
 """
 
 
+def orm(funcion):
+    """Run ``funcion`` in another thread: once Playwright's sync API runs its loop in this
+    one, Django refuses ORM calls here."""
+
+    def en_hilo():
+        try:
+            return funcion()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as hilo:
+        return hilo.submit(en_hilo).result()
+
+
+def _estado(venta_id: int) -> str:
+    return orm(lambda: Venta.objects.get(pk=venta_id).estado)
+
+
 def _pagar_con_tarjeta(pagina, base: str, producto, numero: str) -> Venta:
     pagina.goto(f"{base}/ventas/comprar/{producto.pk}/?cantidad=1")
     for campo, valor in ENVIO.items():
         pagina.fill(f"#id_{campo}", valor)
     tarjeta = pagina.locator("[data-tarjeta-elemento]")
     sync_api.expect(tarjeta.locator("input[placeholder=number]")).to_be_visible()
-    for campo, valor in {"number": numero, "exp_month": "12", "exp_year": "30", "cvc": "123", "postal_code": "06600"}.items():
+    for campo, valor in {
+        "number": numero,
+        "exp_month": "12",
+        "exp_year": "30",
+        "cvc": "123",
+        "postal_code": "06600",
+    }.items():
         tarjeta.locator(f"input[placeholder={campo}]").fill(valor)
     pagina.click("#pagar")
     pagina.wait_for_url(f"{base}/ventas/*/")
-    return Venta.objects.get(pk=int(pagina.url.rstrip("/").rsplit("/", 1)[1]))
+    return orm(lambda: Venta.objects.get(pk=int(pagina.url.rstrip("/").rsplit("/", 1)[1])))
 
 
 def test_la_tarjeta_escrita_en_stripe_js_paga_el_pedido(
-    localstripe, celery_worker, daphne, producto, comprador, navegador
+    localstripe,
+    celery_worker,
+    daphne,
+    producto,
+    comprador,
+    navegador,  # noqa: F811 - the fixture
 ):
     _, puerto = daphne
     base = f"http://127.0.0.1:{puerto}"
@@ -49,13 +81,20 @@ def test_la_tarjeta_escrita_en_stripe_js_paga_el_pedido(
     venta = _pagar_con_tarjeta(pagina, base, producto, "4242424242424242")
 
     assert venta.metodo_pago.startswith("card_")  # the number itself never reached us
-    esperar(lambda: Venta.objects.get(pk=venta.pk).estado == Venta.Estado.PAGADA, timeout=30, mensaje="paid")
+    esperar(lambda: _estado(venta.pk) == Venta.Estado.PAGADA, timeout=30, mensaje="paid")
     [cobro] = localstripe.cobrados(venta.pk)
     assert cobro["amount"] == 14990
     assert pagina.evaluate("window.__violaciones") == []
 
 
-def test_3ds_se_completa_en_la_pagina_de_la_venta(localstripe, celery_worker, daphne, producto, comprador, navegador):
+def test_3ds_se_completa_en_la_pagina_de_la_venta(
+    localstripe,
+    celery_worker,
+    daphne,
+    producto,
+    comprador,
+    navegador,  # noqa: F811 - the fixture
+):
     _, puerto = daphne
     base = f"http://127.0.0.1:{puerto}"
     contexto = navegador.new_context()
@@ -66,10 +105,12 @@ def test_3ds_se_completa_en_la_pagina_de_la_venta(localstripe, celery_worker, da
 
     boton = pagina.locator("[data-pago-verificar] button")
     sync_api.expect(boton).to_be_visible(timeout=20_000)  # the page learnt it from the status JSON
-    assert Venta.objects.get(pk=venta.pk).estado == Venta.Estado.PENDIENTE_PAGO
+    assert _estado(venta.pk) == Venta.Estado.PENDIENTE_PAGO
     boton.click()
     pagina.click("text=Complete authentication")  # localstripe's 3-D Secure modal
 
-    esperar(lambda: Venta.objects.get(pk=venta.pk).estado == Venta.Estado.PAGADA, timeout=30, mensaje="paid")
-    assert [pi["id"] for pi in localstripe.cobrados(venta.pk)] == [Pago.objects.get(venta=venta).payment_intent_id]
+    esperar(lambda: _estado(venta.pk) == Venta.Estado.PAGADA, timeout=30, mensaje="paid")
+    assert [pi["id"] for pi in localstripe.cobrados(venta.pk)] == [
+        orm(lambda: Pago.objects.get(venta=venta).payment_intent_id)
+    ]
     assert pagina.evaluate("window.__violaciones") == []
