@@ -54,7 +54,7 @@ async def _conectar(puerto: int, cookies: dict) -> websockets.ClientConnection:
 async def _medir(puerto: int, vendedores: list, productos: list, comprador, ventas: int) -> list[float]:
     from django.db import transaction
 
-    from ventas import services
+    from pruebas.pedidos import comprar_y_pagar
 
     progreso(f"connecting {len(vendedores)} sellers")
     sockets = []
@@ -71,7 +71,8 @@ async def _medir(puerto: int, vendedores: list, productos: list, comprador, vent
         def vender(producto_id=productos[indice].pk, inicio=inicio):
             with transaction.atomic():
                 transaction.on_commit(lambda: inicio.setdefault("t", time.perf_counter()))
-                services.comprar(comprador=comprador, producto_id=producto_id, cantidad=1)
+                # The seller hears of an order when it is paid: placed and settled in one commit.
+                comprar_y_pagar(comprador=comprador, producto_id=producto_id, cantidad=1)
 
         await asyncio.to_thread(vender)
         mensaje = json.loads(await sockets[indice].recv())

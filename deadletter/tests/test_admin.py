@@ -10,9 +10,8 @@ from deadletter import deliveries, services
 from deadletter.models import DeadLetter
 from myproject import devservices
 from myproject.celery import app
-from pruebas.factories import ProductoFactory, UsuarioFactory
+from pruebas.factories import ProductoFactory, VentaFactory
 from pruebas.procesos import esperar
-from ventas import services as ventas_services
 from ventas import tasks
 from ventas.models import Venta
 
@@ -45,8 +44,7 @@ def _retener_factura(venta: Venta) -> DeadLetter:
 @pytest.fixture
 def venta(db, monkeypatch):
     """A sale whose pipeline was never sent."""
-    monkeypatch.setattr(ventas_services.postventa, "despachar_trabajo_de_venta", lambda venta_id: None)
-    return ventas_services.comprar(comprador=UsuarioFactory(), producto_id=ProductoFactory(stock=5).pk, cantidad=1)
+    return VentaFactory(producto=ProductoFactory(stock=5))  # paid, its pipeline not queued
 
 
 @pytest.mark.django_db(transaction=True)

@@ -12,9 +12,8 @@ from django.conf import settings
 
 from deadletter.models import DeadLetter
 from pruebas import procesos
-from pruebas.factories import ProductoFactory, UsuarioFactory
+from pruebas.factories import ProductoFactory, VentaFactory
 from pruebas.procesos import esperar
-from ventas import services
 from ventas.models import Venta
 from ventas.tests.test_fallos import vhost_rabbitmq  # noqa: F401 - a fixture, used through ``broker``
 
@@ -32,9 +31,7 @@ def broker(request):
 
 def _venta_sin_factura(monkeypatch) -> Venta:
     """Make a sale whose pipeline is not sent anywhere: the test sends its invoice task itself."""
-    monkeypatch.setattr(services.postventa, "despachar_trabajo_de_venta", lambda venta_id: None)
-    producto = ProductoFactory(stock=5)
-    return services.comprar(comprador=UsuarioFactory(), producto_id=producto.pk, cantidad=1)
+    return VentaFactory(producto=ProductoFactory(stock=5))  # paid, its pipeline not queued
 
 
 def test_el_mensaje_que_mata_a_su_worker_queda_retenido_y_la_cola_sigue(broker, monkeypatch, tmp_path):

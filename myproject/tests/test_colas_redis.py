@@ -77,10 +77,9 @@ def test_en_redis_una_prioridad_menor_adelanta_a_las_encoladas(broker_redis_apar
 def test_lo_que_lanza_una_tarea_hereda_su_prioridad(broker_redis_aparte, redis_aparte):
     import json
 
-    from pruebas.factories import ProductoFactory, UsuarioFactory
-    from ventas import services
+    from pruebas.factories import ProductoFactory, VentaFactory
 
-    venta = services.comprar(comprador=UsuarioFactory(), producto_id=ProductoFactory(stock=5).pk, cantidad=1)
+    venta = VentaFactory(producto=ProductoFactory(stock=5))  # paid, its pipeline sent below by hand
     redis_aparte.send_task("ventas.tasks.procesar_venta_completa", (venta.pk,), priority=1)
 
     # A worker on `celery` only runs the pipeline; the invoice it chains waits in its queue.

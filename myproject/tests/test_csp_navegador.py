@@ -8,6 +8,7 @@ from django_celery_beat.models import CrontabSchedule
 from imagenes.models import ImagenUsuario
 from notificaciones.tests.test_navegador import entrar, navegador, sync_api  # noqa: F401 - the fixture
 from pruebas.factories import ProductoFactory, UsuarioFactory
+from pruebas.pedidos import comprar_y_pagar
 from ventas import services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,7 +35,7 @@ def tienda(transactional_db):
     vendedora = UsuarioFactory(username="vendedor", is_staff=True, is_superuser=True)
     comprador = UsuarioFactory(username="comprador")
     producto = ProductoFactory(vendedor=vendedora, nombre="Café de Chiapas", stock=20)
-    venta = services.comprar(comprador=comprador, producto_id=producto.pk, cantidad=1)
+    venta = comprar_y_pagar(comprador=comprador, producto_id=producto.pk, cantidad=1)
     services.agregar_al_carrito(usuario=comprador, producto_id=producto.pk, cantidad=2)
     imagen = ImagenUsuario.objects.create(usuario=vendedora, descripcion="Foto")
     cron = CrontabSchedule.objects.create(minute="0", hour="8", timezone="America/Mexico_City")

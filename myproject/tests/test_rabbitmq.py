@@ -130,9 +130,9 @@ def test_las_tareas_de_una_venta_van_a_las_colas_de_sus_rutas(rabbitmq, conexion
         import django
         django.setup()
         from django.contrib.auth import get_user_model
-        from ventas import services
-        print(services.comprar(comprador=get_user_model().objects.get(pk={comprador.pk}),
-                               producto_id={producto.pk}, cantidad=1).pk)
+        from pruebas.pedidos import comprar_y_pagar
+        print(comprar_y_pagar(comprador=get_user_model().objects.get(pk={comprador.pk}),
+                              producto_id={producto.pk}, cantidad=1).pk)
     """
     subprocess.run(
         [sys.executable, "-c", textwrap.dedent(script)],

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from pruebas.factories import ImagenUsuarioFactory, ProductoFactory, UsuarioFactory
+from pruebas.pedidos import comprar_y_pagar
 from ventas import reportes, services
 from ventas.models import CarritoCompra
 
@@ -40,7 +41,7 @@ def tienda(settings):
         )
         for carga in CARGAS
     ]
-    ventas = [services.comprar(comprador=comprador, producto_id=p.pk, cantidad=1) for p in productos]
+    ventas = [comprar_y_pagar(comprador=comprador, producto_id=p.pk, cantidad=1) for p in productos]
     for producto in productos:
         services.agregar_al_carrito(usuario=comprador, producto_id=producto.pk, cantidad=1)
     imagenes = [ImagenUsuarioFactory(usuario=vendedor, descripcion=carga) for carga in CARGAS]
@@ -68,7 +69,11 @@ def test_las_paginas_muestran_las_cargas_como_texto(client, tienda):
         assert respuesta.status_code == 200, donde
         _inerte(respuesta.content.decode(), donde, mostrados=CARGAS if "venta " not in donde else [])
     for venta in tienda["ventas"]:
-        _inerte(client.get(f"/ventas/{venta.pk}/").content.decode(), venta.numero, mostrados=[venta.producto.nombre])
+        _inerte(
+            client.get(f"/ventas/{venta.pk}/").content.decode(),
+            venta.numero,
+            mostrados=[venta.lineas.get().producto.nombre],
+        )
     for producto in tienda["productos"]:
         html = client.get(f"/productos/{producto.pk}/").content.decode()
         _inerte(html, f"producto {producto.pk}", mostrados=[producto.nombre, producto.descripcion])
@@ -103,13 +108,13 @@ def test_los_emails_html_muestran_las_cargas_como_texto(tienda, buzon):
     # (the signup validator forbids it; an import or the admin shell would not).
     intruso = UsuarioFactory(username=CARGAS[0])
     otro = ProductoFactory(vendedor=intruso, stock=5)
-    services.comprar(comprador=tienda["comprador"], producto_id=otro.pk, cantidad=1)
+    comprar_y_pagar(comprador=tienda["comprador"], producto_id=otro.pk, cantidad=1)
     assert reportes.generar_reporte_diario(fecha=timezone.now().astimezone(reportes.zona()).date())
 
     confirmaciones = buzon.para("comprador@example.com")
     for venta in tienda["ventas"]:
         [email] = [m for m in confirmaciones if venta.numero in m["Subject"]]
-        _inerte(_html(email), f"confirmación {venta.numero}", mostrados=[venta.producto.nombre])
+        _inerte(_html(email), f"confirmación {venta.numero}", mostrados=[venta.lineas.get().producto.nombre])
     for producto in tienda["productos"]:
         [email] = [m for m in buzon.mensajes if m["Subject"] == f"Stock bajo: {producto.nombre}"]
         _inerte(_html(email), f"stock bajo {producto.pk}", mostrados=[producto.nombre])

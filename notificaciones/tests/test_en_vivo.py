@@ -13,7 +13,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from notificaciones.models import Notificacion
-from pruebas.factories import ProductoFactory, UsuarioFactory
+from pruebas.factories import ENVIO, ProductoFactory, UsuarioFactory
+from pruebas.pedidos import VISA, pagar
 from pruebas.procesos import cookie_de_sesion, detener, iniciar_daphne
 from ventas.models import Venta
 
@@ -47,10 +48,23 @@ def comprar_por_http(sesion: requests.Session, base: str, producto_id: int, cant
     sesion.get(f"{base}/productos/{producto_id}/", timeout=10)
     return sesion.post(
         f"{base}/ventas/comprar/{producto_id}/",
-        data={"cantidad": str(cantidad), "csrfmiddlewaretoken": sesion.cookies["csrftoken"]},
+        data={
+            "cantidad": str(cantidad),
+            "csrfmiddlewaretoken": sesion.cookies["csrftoken"],
+            "metodo_pago": VISA,
+            **ENVIO,
+        },
         allow_redirects=False,
         timeout=10,
     )
+
+
+def comprar_y_pagar_por_http(sesion: requests.Session, base: str, producto_id: int) -> requests.Response:
+    """Buy over HTTP, then settle the order as its charge settles it: the seller hears of it once paid."""
+    respuesta = comprar_por_http(sesion, base, producto_id)
+    assert respuesta.status_code == 302, respuesta.text[:500]
+    pagar(Venta(pk=int(respuesta.headers["Location"].split("/")[2])))
+    return respuesta
 
 
 def socket_de(puerto: int, cookie: str | None, *, origen: str | None = None, query: str = ""):
@@ -78,15 +92,20 @@ async def _compra_llega_al_vendedor(puerto_vendedor: int, puerto_compra: int, ti
         respuesta = await asyncio.to_thread(comprar_por_http, sesion, base, producto.pk, 2)
         assert respuesta.status_code == 302, respuesta.text[:500]
 
-        # Pushed on commit, before the buyer's response even returned: it is there at once.
-        mensaje = await recibir(ws, timeout=2)
+        # The seller hears of it once it is paid (settled here as the charge settles it), pushed on
+        # the payment's commit: it is there at once.
         venta = await database_sync_to_async(Venta.objects.get)()
         assert respuesta.headers["Location"] == f"/ventas/{venta.pk}/"
+        assert await database_sync_to_async(pagar)(venta)
+        mensaje = await recibir(ws, timeout=2)
         assert mensaje["type"] == "nueva_venta"
         assert mensaje["titulo"] == "Nueva venta: Mole en vivo"
         assert mensaje["mensaje"] == "comprador_vivo compró 2 × Mole en vivo"
         assert (mensaje["venta_id"], mensaje["numero"], mensaje["monto"]) == (venta.pk, venta.numero, "200.00")
-        assert (mensaje["producto_id"], mensaje["stock"], mensaje["no_leidas"]) == (producto.pk, 3, 1)
+        assert mensaje["lineas"] == [
+            {"producto_id": producto.pk, "producto": producto.nombre, "cantidad": 2, "stock": 3}
+        ]
+        assert mensaje["no_leidas"] == 1
 
         await ws.send(json.dumps({"action": "marcar_leida", "notificacion_id": mensaje["id"]}))
         assert await recibir(ws) == {"type": "notificacion_leida", "id": mensaje["id"], "no_leidas": 0}
@@ -126,20 +145,20 @@ async def test_al_reconectar_llega_lo_vendido_mientras_tanto(celery_worker, daph
     sesion = await asyncio.to_thread(sesion_http, base, comprador.username)
     async with socket_de(puerto, cookie) as ws:
         await recibir(ws)
-        await asyncio.to_thread(comprar_por_http, sesion, base, producto.pk)
+        await asyncio.to_thread(comprar_y_pagar_por_http, sesion, base, producto.pk)
         primera = await recibir(ws)
         await ws.send(json.dumps({"action": "marcar_leida", "notificacion_id": primera["id"]}))
         await recibir(ws)
 
     # Offline: two sales happen.
     for _ in range(2):
-        assert (await asyncio.to_thread(comprar_por_http, sesion, base, producto.pk)).status_code == 302
+        await asyncio.to_thread(comprar_y_pagar_por_http, sesion, base, producto.pk)
 
     async with socket_de(puerto, cookie, query=f"?despues_de={primera['id']}") as ws:
         saludo = await recibir(ws)
         perdidas = [await recibir(ws), await recibir(ws)]
         assert saludo["no_leidas"] == 2
-        assert [m["stock"] for m in perdidas] == [3, 2]
+        assert [m["lineas"][0]["stock"] for m in perdidas] == [3, 2]
         assert all(m["replay"] and m["id"] > primera["id"] for m in perdidas)
         with pytest.raises(TimeoutError):
             await recibir(ws, timeout=0.5)

@@ -17,9 +17,10 @@ import requests
 from myproject import devservices
 from notificaciones.models import Notificacion
 from pruebas import procesos
-from pruebas.factories import ProductoFactory, UsuarioFactory
+from pruebas.factories import ENVIO, ProductoFactory, UsuarioFactory
+from pruebas.navegador import en_hilo
+from pruebas.pedidos import VISA, comprar_y_pagar, pagar
 from pruebas.procesos import cookie_de_sesion, detener, esperar, iniciar_daphne
-from ventas import services
 from ventas.models import Venta
 
 from .asgi_lento import RUTA as OCUPAR_HILO
@@ -47,29 +48,6 @@ INSTRUMENTAR = """
   };
 """
 LEER = "() => ({eventos: window.__eventos, conexion: window.__conexion, sockets: window.__sockets})"
-
-
-def en_hilo(funcion, *args, **kwargs):
-    """Run ORM code in a plain thread: Playwright's loop makes this one async for Django."""
-    resultado, errores = [], []
-
-    def correr():
-        from django.db import connection
-
-        try:
-            resultado.append(funcion(*args, **kwargs))
-        except Exception as error:  # noqa: BLE001 - raised again below
-            errores.append(error)
-        finally:
-            connection.close()
-
-    hilo = threading.Thread(target=correr)
-    hilo.start()
-    hilo.join(60)
-    if errores:
-        raise errores[0]
-    assert resultado, "the thread did not finish"
-    return resultado[0]
 
 
 def abrir_panel(navegador, base: str, cookie: str):  # noqa: F811 - the fixture
@@ -101,7 +79,7 @@ def comprar(base: str, cookie: str, producto_id: int) -> requests.Response:
     sesion.get(f"{base}/productos/{producto_id}/", timeout=10)
     return sesion.post(
         f"{base}/ventas/comprar/{producto_id}/",
-        data={"cantidad": "1", "csrfmiddlewaretoken": sesion.cookies["csrftoken"]},
+        data={"cantidad": "1", "csrfmiddlewaretoken": sesion.cookies["csrftoken"], "metodo_pago": VISA, **ENVIO},
         allow_redirects=False,
         timeout=15,
     )
@@ -148,11 +126,14 @@ def test_redis_se_reinicia_con_vendedores_conectados_y_cada_pagina_muestra_su_ve
             inicio = time.monotonic()
             respuesta = comprar(base, cookie_comprador, producto.pk)
             respuestas.append((respuesta.status_code, round(time.monotonic() - inicio, 1)))
-        # The sale commits; only its push (and dispatch) fail, quickly, and nobody sees a 500.
+        # The order commits; only its dispatch fails, quickly, and nobody sees a 500.
         assert [codigo for codigo, _ in respuestas] == [302] * 3, respuestas
         assert all(segundos < 8 for _, segundos in respuestas), respuestas
-        ventas = en_hilo(lambda: {v.producto_id: v.pk for v in Venta.objects.all()})
+        ventas = en_hilo(lambda: {v.lineas.get().producto_id: v.pk for v in Venta.objects.all()})
         assert len(ventas) == 3
+        # Paid while Redis is still down (settled as the charge settles it): the seller alerts are
+        # stored, their pushes fail.
+        assert en_hilo(lambda: [pagar(Venta(pk=pk)) for pk in ventas.values()]) == [True] * 3
 
         time.sleep(1.5)  # the pages keep trying against a Daphne whose Redis is gone
         redis_privado.arrancar()
@@ -235,7 +216,7 @@ def test_un_consumidor_atascado_mas_que_la_expiracion_no_pierde_ventas(
 
     def vender() -> int:
         # From this process, whose layer also has the 1 s expiry: the sender's counts.
-        return en_hilo(services.comprar, comprador=comprador, producto_id=producto.pk, cantidad=1).pk
+        return en_hilo(comprar_y_pagar, comprador=comprador, producto_id=producto.pk, cantidad=1).pk
 
     def fila(venta_id: int):
         return panel.locator(f"#ventas-tbody tr[data-venta='{venta_id}']")
@@ -243,7 +224,7 @@ def test_un_consumidor_atascado_mas_que_la_expiracion_no_pierde_ventas(
     panel = abrir_panel(navegador, base, tienda_lenta["cookie"])
     primera = vender()
     expect(fila(primera)).to_have_count(1)
-    notificacion = en_hilo(lambda: Notificacion.objects.get(datos__venta_id=primera).pk)
+    notificacion = en_hilo(lambda: Notificacion.objects.get(tipo="nueva_venta", datos__venta_id=primera).pk)
 
     # 1. The seller clicks the popup while something else holds the sync thread the
     #    consumers share: the consumer waits on the database to mark it read. It has one read of the channel

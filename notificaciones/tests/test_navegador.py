@@ -8,8 +8,10 @@ import shutil
 import pytest
 
 from pruebas.factories import ProductoFactory, UsuarioFactory
+from pruebas.navegador import en_hilo, pagar_en_checkout
+from pruebas.pedidos import comprar_y_pagar, pagar
 from pruebas.procesos import BASE_DIR, LOG_DIR, detener, iniciar_daphne
-from ventas import services
+from ventas.models import Venta
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 XSS = "<img src=x onerror=alert(1)>"
@@ -61,8 +63,8 @@ def tienda(transactional_db):
     mole = ProductoFactory(vendedor=vendedor, nombre="Mole poblano 250 g", precio="95.50", stock=12, stock_minimo=4)
     xss = ProductoFactory(vendedor=vendedor, nombre=XSS, precio="10.00", stock=8, stock_minimo=2)
     # A little history, so the dashboard looks like a seller's.
-    services.comprar(comprador=otro, producto_id=mole.pk, cantidad=2)
-    services.comprar(comprador=otro, producto_id=cafe.pk, cantidad=1)
+    comprar_y_pagar(comprador=otro, producto_id=mole.pk, cantidad=2)
+    comprar_y_pagar(comprador=otro, producto_id=cafe.pk, cantidad=1)
     vendedor.notificaciones.update(leida=True)
     return {"vendedor": vendedor, "comprador": comprador, "cafe": cafe, "mole": mole, "xss": xss}
 
@@ -86,10 +88,12 @@ def entrar(contexto, base: str, usuario: str, siguiente: str):
 
 
 def comprar(pagina, base: str, producto, cantidad: int = 1):
+    """Buy from the product page through the checkout; the order is settled as its charge settles it."""
     pagina.goto(f"{base}/productos/{producto.pk}/")
     pagina.fill("#id_cantidad", str(cantidad))
     pagina.click("text=Comprar ahora")
-    pagina.wait_for_url(f"{base}/ventas/*/")
+    venta_id = pagar_en_checkout(pagina, base)
+    en_hilo(pagar, Venta(pk=venta_id))
 
 
 def test_el_vendedor_ve_cada_venta_en_vivo(celery_worker, daphne, servidor, tienda, navegador):

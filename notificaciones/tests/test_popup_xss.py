@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from pruebas.factories import ProductoFactory, UsuarioFactory
-from ventas import services
+from pruebas.pedidos import comprar_y_pagar
 
 from .test_navegador import entrar, navegador, sync_api  # noqa: F401 - fixture, and skips without chromium
 
@@ -33,7 +33,7 @@ def _comprar_en_otro_hilo(comprador, productos) -> None:
 
         try:
             for producto in productos:
-                services.comprar(comprador=comprador, producto_id=producto.pk, cantidad=1)
+                comprar_y_pagar(comprador=comprador, producto_id=producto.pk, cantidad=1)
         except Exception as error:  # noqa: BLE001 - reported to the test below
             errores.append(error)
         finally:

@@ -55,9 +55,7 @@ def test_cada_venta_antigua_es_un_pedido_con_una_linea():
             estado=estado,
             email_enviado=estado == "completada",
         )
-        Movimiento.objects.create(
-            producto=taza, venta=venta, cantidad=-n, motivo="venta", stock_resultante=10 - n
-        )
+        Movimiento.objects.create(producto=taza, venta=venta, cantidad=-n, motivo="venta", stock_resultante=10 - n)
         ids[estado] = venta.pk
 
     nuevas = _migrar(_ultima())

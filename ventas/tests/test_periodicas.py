@@ -19,7 +19,7 @@ from outbox.models import OutboxMessage
 from pruebas.factories import ProductoFactory, UsuarioFactory, VentaFactory
 from pruebas.procesos import detener, esperar, lanzar
 from ventas import graficas, reportes, services
-from ventas.models import CarritoCompra, EnvioEmail, EstadisticaVentas, ItemCarrito, Venta
+from ventas.models import ESTADOS_PAGADOS, CarritoCompra, EnvioEmail, EstadisticaVentas, ItemCarrito, LineaVenta, Venta
 
 MX = ZoneInfo("America/Mexico_City")
 
@@ -117,6 +117,15 @@ def ventas_en_los_bordes(db):
         fecha_creacion=datetime(2026, 11, 23, 10, 0, tzinfo=MX),
         estado=Venta.Estado.CANCELADA,
     )
+    # Orders not paid count neither: waiting for payment, declined, expired.
+    for estado in (Venta.Estado.PENDIENTE_PAGO, Venta.Estado.RECHAZADA, Venta.Estado.EXPIRADA):
+        VentaFactory(
+            producto=ana,
+            comprador=comprador,
+            cantidad=3,
+            fecha_creacion=datetime(2026, 11, 23, 11, 0, tzinfo=MX),
+            estado=estado,
+        )
     return dentro
 
 
@@ -254,17 +263,17 @@ def test_las_estadisticas_coinciden_con_una_consulta_directa(ventas_en_los_borde
     hoy = date(2026, 11, 24)
     datos = reportes.calcular_estadisticas(hoy=hoy)
 
-    validas = Venta.objects.exclude(estado=Venta.Estado.CANCELADA)
-    directo = validas.aggregate(ventas=Count("pk"), unidades=Sum("cantidad"), ingresos=Sum("monto"))
+    validas = LineaVenta.objects.filter(venta__estado__in=ESTADOS_PAGADOS)
+    directo = validas.aggregate(ventas=Count("pk"), unidades=Sum("cantidad"), ingresos=Sum("subtotal"))
     assert datos["totales"]["ventas"] == directo["ventas"]
     assert datos["totales"]["unidades"] == directo["unidades"]
     assert Decimal(datos["totales"]["ingresos"]) == directo["ingresos"]
     assert len(datos["por_dia"]) == 30 and datos["hasta"] == "2026-11-24"
     for dia in datos["por_dia"]:
         inicio, fin = reportes.limites_del_dia(date.fromisoformat(dia["fecha"]))
-        del_dia = validas.filter(fecha_creacion__gte=inicio, fecha_creacion__lt=fin)
+        del_dia = validas.filter(venta__fecha_creacion__gte=inicio, venta__fecha_creacion__lt=fin)
         assert dia["ventas"] == del_dia.count(), dia
-        assert Decimal(dia["ingresos"]) == (del_dia.aggregate(s=Sum("monto"))["s"] or 0), dia
+        assert Decimal(dia["ingresos"]) == (del_dia.aggregate(s=Sum("subtotal"))["s"] or 0), dia
     assert {d["fecha"]: d["ventas"] for d in datos["por_dia"] if d["ventas"]} == {
         "2026-11-22": 1,
         "2026-11-23": 3,
@@ -278,7 +287,7 @@ def test_las_estadisticas_coinciden_con_una_consulta_directa(ventas_en_los_borde
     for nombre, fila in por_vendedor.items():
         suyas = validas.filter(vendedor__username=nombre)
         assert fila["totales"]["ventas"] == suyas.count()
-        assert Decimal(fila["totales"]["ingresos"]) == suyas.aggregate(s=Sum("monto"))["s"]
+        assert Decimal(fila["totales"]["ingresos"]) == suyas.aggregate(s=Sum("subtotal"))["s"]
         assert sum(d["ventas"] for d in fila["por_dia"]) == suyas.count()
 
 
@@ -287,7 +296,7 @@ def test_estadisticas_en_el_panel_y_en_la_pagina_del_personal(client, ventas_en_
     reportes.actualizar_estadisticas()
     reportes.actualizar_estadisticas()  # replaces the snapshot, never adds rows
     assert EstadisticaVentas.objects.count() == 1
-    ana = ventas_en_los_bordes[0].vendedor
+    ana = ventas_en_los_bordes[0].lineas.get().vendedor
 
     client.force_login(ana)
     panel = client.get("/vendedor/")

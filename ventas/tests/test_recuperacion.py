@@ -20,6 +20,7 @@ from myproject import devservices
 from outbox.models import OutboxMessage
 from pruebas import procesos
 from pruebas.factories import ProductoFactory, UsuarioFactory
+from pruebas.pedidos import comprar_y_pagar
 from pruebas.procesos import BASE_DIR, LOG_DIR, esperar
 from ventas import emails, services
 from ventas.models import CarritoCompra, EnvioEmail, ItemCarrito, Venta
@@ -93,11 +94,12 @@ import django
 django.setup()
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from ventas import services
+from pruebas.pedidos import comprar_y_pagar
 with transaction.atomic():
     transaction.on_commit(lambda: os.kill(os.getpid(), signal.SIGKILL))
     comprador = get_user_model().objects.get(pk=int(sys.argv[1]))
-    services.comprar(comprador=comprador, producto_id=int(sys.argv[2]), cantidad=1)
+    # An order paid in the same transaction (its charge is pagos' to test): its pipeline is the row.
+    comprar_y_pagar(comprador=comprador, producto_id=int(sys.argv[2]), cantidad=1)
 """
 
 
@@ -138,7 +140,7 @@ def test_un_email_reclamado_por_otro_worker_se_reintenta_no_se_da_por_hecho(
 ):
     """On RabbitMQ a dead worker's task comes back at once, while its claim is fresh."""
     settings.MEDIA_ROOT = tmp_path
-    venta = services.comprar(comprador=comprador, producto_id=producto.pk, cantidad=1)
+    venta = comprar_y_pagar(comprador=comprador, producto_id=producto.pk, cantidad=1)
     clave = f"confirmacion:venta:{venta.pk}"
     EnvioEmail.objects.create(clave=clave, reclamado=timezone.now(), intentos=1)
 

@@ -6,8 +6,9 @@ import pytest
 from billiard.einfo import ExceptionInfo
 
 from pruebas import procesos
+from pruebas.factories import VentaFactory
 from pruebas.procesos import esperar
-from ventas import services, tasks
+from ventas import tasks
 
 ADMIN = "ops@mitienda.local"
 
@@ -49,8 +50,7 @@ def test_en_un_worker_real_el_ultimo_reintento_fallido_avisa_una_vez(
     monkeypatch, buzon, broker_redis_aparte, comprador, producto
 ):
     """The confirmation's last retry meets a busy mail server: no confirmation, one alert."""
-    monkeypatch.setattr(services.postventa, "despachar_trabajo_de_venta", lambda venta_id: None)
-    venta = services.comprar(comprador=comprador, producto_id=producto.pk, cantidad=1)
+    venta = VentaFactory(comprador=comprador, producto=producto)  # paid, its pipeline not queued
     worker = procesos.iniciar_worker("admins", CELERY_BROKER_URL=broker_redis_aparte, ADMINS=f"Ops <{ADMIN}>")
     otra = procesos.app_de_celery(broker_redis_aparte)
     try:

@@ -99,7 +99,10 @@ def test_una_direccion_guardada_se_elige_y_la_ajena_no(cliente_comprador, compra
     assert respuesta.status_code == 302
     direccion = DireccionEnvio.objects.get(usuario=comprador)
     assert (direccion.direccion, direccion.codigo_postal) == ("Av. Reforma 222, int. 3", "06600")
-    assert "Av. Reforma 222, int. 3" in cliente_comprador.get(f"/ventas/comprar/{producto.pk}/?cantidad=1").content.decode()
+    assert (
+        "Av. Reforma 222, int. 3"
+        in cliente_comprador.get(f"/ventas/comprar/{producto.pk}/?cantidad=1").content.decode()
+    )
 
     datos = {"cantidad": "1", "metodo_pago": VISA, "direccion": str(direccion.pk)}
     assert cliente_comprador.post(f"/ventas/comprar/{producto.pk}/", datos).status_code == 302
