@@ -83,8 +83,14 @@ def test_el_mismo_evento_dos_veces_se_guarda_y_se_encola_una_vez(client, db):
     assert (mensaje.task_name, mensaje.args) == ("pagos.tasks.procesar_evento_stripe", [evento.pk])
 
 
-def _de_la_venta(evento, venta) -> bool:
-    return evento.datos["data"]["object"].get("metadata", {}).get("venta_id") == str(venta.pk)
+def _eventos(tipo: str, *, payment_intent: str | None = None, venta_id: int | None = None) -> list[EventoStripe]:
+    """Return the stored events of ``tipo`` about one PaymentIntent or one order."""
+    eventos = []
+    for evento in EventoStripe.objects.filter(tipo=tipo):
+        objeto = evento.datos["data"]["object"]
+        if payment_intent in (None, objeto["id"]) and venta_id in (None, int(objeto["metadata"]["venta_id"])):
+            eventos.append(evento)
+    return eventos
 
 
 @pytest.fixture
@@ -105,9 +111,10 @@ def test_el_webhook_llega_antes_que_la_tarea_y_hay_una_sola_transicion(
     guardado = crear_intento(venta, confirmar=True)
 
     venta = esperar_estado(venta, Venta.Estado.PAGADA)
-    # (Only this order's: localstripe's session outlives the tests and other orders' events may come.)
-    [evento] = [e for e in EventoStripe.objects.filter(tipo="payment_intent.succeeded") if _de_la_venta(e, venta)]
-    assert evento.datos["data"]["object"]["id"] == guardado == venta.pago_referencia
+    # (Filtered by PaymentIntent: localstripe sends an event a second after it happened, so
+    # one from the previous test may reach this test's endpoint; it is ignored there.)
+    [evento] = _eventos("payment_intent.succeeded", payment_intent=guardado)
+    assert guardado == venta.pago_referencia
     esperar(lambda: EventoStripe.objects.get(pk=evento.pk).procesado, mensaje="the event processed")
     assert EventoStripe.objects.get(pk=evento.pk).resultado == "pagada"
 
@@ -139,11 +146,10 @@ def test_el_webhook_de_un_pago_fallido_rechaza_la_venta(localstripe, celery_work
 
     venta = esperar_estado(venta, Venta.Estado.RECHAZADA)
     # Both paths saw the decline; the second found the order already declined.
-    fallidos = EventoStripe.objects.filter(tipo="payment_intent.payment_failed")
     esperar(
-        lambda: any(_de_la_venta(e, venta) for e in fallidos.filter(procesado__isnull=False)),
+        lambda: [e for e in _eventos("payment_intent.payment_failed", venta_id=venta.pk) if e.procesado],
         mensaje="the payment_failed event processed",
     )
-    [evento] = [e for e in fallidos if _de_la_venta(e, venta)]
-    assert evento.datos["data"]["object"]["metadata"]["venta_id"] == str(venta.pk)
+    [evento] = _eventos("payment_intent.payment_failed", venta_id=venta.pk)
+    assert evento.resultado == "rechazada"
     assert venta.pago_nota == "Tu banco rechazó la tarjeta."
