@@ -25,28 +25,36 @@ STOCK = 5
 def test_20_compradores_5_unidades_la_mitad_rechazados_el_stock_cuadra(localstripe, celery_worker, producto):
     Producto.objects.filter(pk=producto.pk).update(stock=STOCK)
     compradores = [UsuarioFactory(username=f"concurrente{i}") for i in range(COMPRADORES)]
-    salida = threading.Barrier(COMPRADORES)
+    # A thread that fails before the start breaks the barrier for all (no one waits forever).
+    salida = threading.Barrier(COMPRADORES, timeout=60)
     respuestas: dict[int, int] = {}
+    errores: list[BaseException] = []
 
     def comprar(i: int):
-        cliente = Client()
-        cliente.force_login(compradores[i])
-        tarjeta = "pm_card_visa" if i % 2 == 0 else "pm_card_chargeCustomerFail"
-        salida.wait()
         try:
+            cliente = Client()
+            cliente.force_login(compradores[i])
+            tarjeta = "pm_card_visa" if i % 2 == 0 else "pm_card_chargeCustomerFail"
+            # Back to the pool before waiting (on PostgreSQL the pool is smaller than 20 threads).
+            connection.close()
+            salida.wait()
             respuesta = cliente.post(
                 f"/ventas/comprar/{producto.pk}/", {"cantidad": "1", "metodo_pago": tarjeta, **ENVIO}
             )
             respuestas[i] = respuesta.status_code
+        except BaseException as error:  # noqa: BLE001 - reported by the test below
+            errores.append(error)
+            salida.abort()
         finally:
             connection.close()
 
-    hilos = [threading.Thread(target=comprar, args=(i,)) for i in range(COMPRADORES)]
+    hilos = [threading.Thread(target=comprar, args=(i,), daemon=True) for i in range(COMPRADORES)]
     for hilo in hilos:
         hilo.start()
     for hilo in hilos:
-        hilo.join(60)
+        hilo.join(90)
 
+    assert not [e for e in errores if not isinstance(e, threading.BrokenBarrierError)], errores
     assert len(respuestas) == COMPRADORES and set(respuestas.values()) <= {200, 302, 409}
     creadas = Venta.objects.filter(lineas__producto=producto).distinct()
     assert 1 <= creadas.count() == list(respuestas.values()).count(302)
