@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('ventas', '0009_quitar_columnas_de_venta'),
+        ('ventas', '0006_envioemail_reclamante'),
     ]
 
     operations = [
