@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "ventas",
     "notificaciones",
     "imagenes",
+    "vendedor",
     "deadletter",
     "pagos",
 ]

@@ -14,6 +14,8 @@ def foto_de_producto(request, path):
 
 urlpatterns = [
     path("", include("ventas.urls")),
+    path("vendedor/", include("vendedor.urls")),
+    path("notificaciones/", include("notificaciones.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),

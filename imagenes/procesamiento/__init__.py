@@ -33,6 +33,7 @@ from .base import (
     ImagenInvalida,
     InfoImagen,
 )
+from .filtros import FILTROS, aplicar_filtro
 from .metadatos import leer_metadatos
 from .validacion import validar
 from .versiones import (
@@ -46,6 +47,7 @@ from .versiones import (
 
 __all__ = [
     "CALIDAD_JPEG",
+    "FILTROS",
     "FORMATOS",
     "MAX_MEMORIA",
     "MAX_PIXELES",
@@ -55,6 +57,7 @@ __all__ = [
     "Fuente",
     "ImagenInvalida",
     "InfoImagen",
+    "aplicar_filtro",
     "codificar_jpeg",
     "decodificar",
     "generar_versiones",

@@ -25,7 +25,7 @@ def validar(
     max_pixeles_por_byte: int = MAX_PIXELES_POR_BYTE,
     pixeles_libres: int = PIXELES_LIBRES,
 ) -> InfoImagen:
-    """Check that ``fuente`` is a whole JPEG/PNG/WebP within the limits; return its facts.
+    """Check that ``fuente`` is a whole JPEG/PNG/WebP/HEIF within the limits; return its facts.
 
     Raise ``ImagenInvalida`` with a message for the user otherwise. Only headers and
     compressed bytes are read, never a pixel decoded, so this is as cheap for a
@@ -50,7 +50,9 @@ def validar(
             imagen.verify()  # chunk lengths and CRCs up to IEND; nothing is inflated
         elif info.formato == "JPEG" and not _jpeg_completo(archivo):
             raise ImagenInvalida("El archivo de imagen está dañado o incompleto.")
-        # A cut-off WebP never gets here: libwebp's demuxer refuses it in Image.open.
+        # A cut-off WebP never gets here: libwebp's demuxer refuses it in Image.open,
+        # and neither does a cut-off HEIF: libheif parses every box of the container
+        # (the coded image's extents included) before Image.open returns.
     return info
 
 
