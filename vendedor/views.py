@@ -103,7 +103,9 @@ def subir_fotos(request, producto_id: int):
             producto=producto,
         )
     n = len(form.subidas)
-    messages.success(request, f"Recibimos {n} foto{'s' if n != 1 else ''}; aparecerán en el producto cuando estén listas.")
+    messages.success(
+        request, f"Recibimos {n} foto{'s' if n != 1 else ''}; aparecerán en el producto cuando estén listas."
+    )
     return redirect("vendedor:editar", producto.pk)
 
 
@@ -129,7 +131,8 @@ def ajustar_stock(request, producto_id: int):
                 estado = 409
             else:
                 messages.success(
-                    request, f"Stock de «{producto.nombre}»: {movimiento.cantidad:+d}, ahora {movimiento.stock_resultante}."
+                    request,
+                    f"Stock de «{producto.nombre}»: {movimiento.cantidad:+d}, ahora {movimiento.stock_resultante}.",
                 )
                 return redirect("vendedor:stock", producto.pk)
         producto.refresh_from_db()
@@ -167,6 +170,8 @@ def ventas_csv(request):
     if form.is_bound and not form.is_valid():
         raise Http404("Filtros no válidos.")
     nombre = f"ventas-{timezone.localdate():%Y%m%d}.csv"
-    respuesta = StreamingHttpResponse(filas_csv(lineas.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8")
+    respuesta = StreamingHttpResponse(
+        filas_csv(lineas.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8"
+    )
     respuesta["Content-Disposition"] = f'attachment; filename="{nombre}"'
     return respuesta

@@ -61,7 +61,9 @@ class ProductoAdmin(admin.ModelAdmin):
             for producto in queryset:
                 try:
                     services.ajustar_stock(
-                        producto_id=producto.pk, cantidad=form.cleaned_data["cantidad"], motivo=form.cleaned_data["motivo"]
+                        producto_id=producto.pk,
+                        cantidad=form.cleaned_data["cantidad"],
+                        motivo=form.cleaned_data["motivo"],
                     )
                     hechos += 1
                 except services.ErrorVenta as error:

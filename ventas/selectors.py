@@ -1,9 +1,8 @@
 """Reusable reads of the shop's data: what views, services and reports share."""
 
 from dataclasses import dataclass
-from decimal import Decimal
-
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
 

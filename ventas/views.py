@@ -17,8 +17,13 @@ from . import selectors, services
 from .forms import CambiarCantidadForm, CantidadForm, CheckoutForm
 from .models import ItemCarrito, Producto
 
-
 PRODUCTOS_POR_PAGINA = 24
+ORDENES_VISIBLES = [
+    ("", "Nombre"),
+    ("precio", "Precio: menor a mayor"),
+    ("-precio", "Precio: mayor a menor"),
+    ("nuevos", "Más nuevos"),
+]
 
 
 def catalogo(request):
@@ -34,9 +39,6 @@ def catalogo(request):
         "ventas/catalogo.html",
         {"productos": pagina, "pagina": pagina, "buscar": buscar, "orden": orden, "ordenes": ORDENES_VISIBLES},
     )
-
-
-ORDENES_VISIBLES = [("", "Nombre"), ("precio", "Precio: menor a mayor"), ("-precio", "Precio: mayor a menor"), ("nuevos", "Más nuevos")]
 
 
 def producto(request, producto_id):

@@ -66,7 +66,11 @@ def test_el_original_queda_sin_filtro(settings):
         assert _gris(_abrir(f.read()))
     with pytest.raises(services.ErrorImagen):
         services.crear_imagen(
-            usuario=imagen.usuario, archivo=SimpleUploadedFile("f.jpg", original), descripcion="", formato="JPEG", filtro="x"
+            usuario=imagen.usuario,
+            archivo=SimpleUploadedFile("f.jpg", original),
+            descripcion="",
+            formato="JPEG",
+            filtro="x",
         )
     assert ImagenUsuario.objects.count() == 1
 

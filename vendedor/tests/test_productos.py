@@ -8,11 +8,11 @@ from django.db import connection
 from django.db.models import Sum
 from django.test import Client
 
+from outbox.models import OutboxMessage
 from pruebas import pedidos
 from pruebas.factories import ProductoFactory, UsuarioFactory
 from ventas import services
 from ventas.models import MovimientoInventario, Producto
-from outbox.models import OutboxMessage
 
 
 def _ledger(producto) -> int:
@@ -49,13 +49,21 @@ def test_un_comprador_no_llega_a_productos_ajenos(client, producto):
 def test_crear_editar_y_ajustar(cliente_vendedora, vendedora):
     respuesta = cliente_vendedora.post(
         "/vendedor/productos/nuevo/",
-        {"nombre": "Salsa macha", "descripcion": "Con cacahuate", "precio": "85.50", "stock_minimo": "4", "activo": "on"},
+        {
+            "nombre": "Salsa macha",
+            "descripcion": "Con cacahuate",
+            "precio": "85.50",
+            "stock_minimo": "4",
+            "activo": "on",
+        },
     )
     nuevo = Producto.objects.get(nombre="Salsa macha")
     assert respuesta.status_code == 302 and respuesta["Location"] == f"/vendedor/productos/{nuevo.pk}/stock/"
     assert nuevo.vendedor == vendedora and nuevo.stock == 0 and nuevo.precio == Decimal("85.50")
 
-    respuesta = cliente_vendedora.post(f"/vendedor/productos/{nuevo.pk}/stock/", {"motivo": "reposicion", "cantidad": "12"})
+    respuesta = cliente_vendedora.post(
+        f"/vendedor/productos/{nuevo.pk}/stock/", {"motivo": "reposicion", "cantidad": "12"}
+    )
     assert respuesta.status_code == 302
     respuesta = cliente_vendedora.post(f"/vendedor/productos/{nuevo.pk}/stock/", {"motivo": "ajuste", "cantidad": "-2"})
     nuevo.refresh_from_db()
@@ -66,10 +74,16 @@ def test_crear_editar_y_ajustar(cliente_vendedora, vendedora):
     ]
 
     # Below zero: a clear error on the form, nothing written.
-    respuesta = cliente_vendedora.post(f"/vendedor/productos/{nuevo.pk}/stock/", {"motivo": "ajuste", "cantidad": "-11"})
+    respuesta = cliente_vendedora.post(
+        f"/vendedor/productos/{nuevo.pk}/stock/", {"motivo": "ajuste", "cantidad": "-11"}
+    )
     assert respuesta.status_code == 409
     assert "No puedes restar 11 unidades de «Salsa macha»: solo hay 10." in respuesta.content.decode()
-    for datos in ({"motivo": "ajuste", "cantidad": "0"}, {"motivo": "reposicion", "cantidad": "-1"}, {"motivo": "venta", "cantidad": "5"}):
+    for datos in (
+        {"motivo": "ajuste", "cantidad": "0"},
+        {"motivo": "reposicion", "cantidad": "-1"},
+        {"motivo": "venta", "cantidad": "5"},
+    ):
         assert cliente_vendedora.post(f"/vendedor/productos/{nuevo.pk}/stock/", datos).status_code in (400, 409)
     nuevo.refresh_from_db()
     assert nuevo.stock == 10 and nuevo.movimientos.count() == 2
@@ -109,7 +123,10 @@ def test_ajustes_mientras_20_hilos_compran_el_stock_y_el_ledger_cuadran():
         {"nombre": "Molcajete", "descripcion": "", "precio": "420", "stock_minimo": "3", "activo": "on"},
     )
     producto = Producto.objects.get(nombre="Molcajete")
-    assert seller.post(f"/vendedor/productos/{producto.pk}/stock/", {"motivo": "reposicion", "cantidad": "10"}).status_code == 302
+    assert (
+        seller.post(f"/vendedor/productos/{producto.pk}/stock/", {"motivo": "reposicion", "cantidad": "10"}).status_code
+        == 302
+    )
 
     compradores = [UsuarioFactory(username=f"hilo{i}") for i in range(20)]
     ajustes = [("reposicion", 3), ("ajuste", -2), ("reposicion", 4), ("ajuste", -5), ("ajuste", -1)]
@@ -132,7 +149,9 @@ def test_ajustes_mientras_20_hilos_compran_el_stock_y_el_ledger_cuadran():
         cliente.force_login(vendedora)
         try:
             salida.wait()
-            respuesta = cliente.post(f"/vendedor/productos/{producto.pk}/stock/", {"motivo": motivo, "cantidad": str(cantidad)})
+            respuesta = cliente.post(
+                f"/vendedor/productos/{producto.pk}/stock/", {"motivo": motivo, "cantidad": str(cantidad)}
+            )
             if respuesta.status_code == 302:
                 ajustados.append(cantidad)
             else:
@@ -159,8 +178,10 @@ def test_ajustes_mientras_20_hilos_compran_el_stock_y_el_ledger_cuadran():
     # Each movement's running total is a stock the product really had: replaying the
     # ledger in order lands on every recorded ``stock_resultante``.
     corrido = 0
-    for cantidad, resultante in MovimientoInventario.objects.filter(producto=producto).order_by("pk").values_list(
-        "cantidad", "stock_resultante"
+    for cantidad, resultante in (
+        MovimientoInventario.objects.filter(producto=producto)
+        .order_by("pk")
+        .values_list("cantidad", "stock_resultante")
     ):
         corrido += cantidad
         assert corrido == resultante

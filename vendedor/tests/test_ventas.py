@@ -53,7 +53,7 @@ def test_filtros_paginas_y_csv(cliente_vendedora, producto, vendedora):
 
 
 def test_csv_neutraliza_formulas(cliente_vendedora, vendedora):
-    peligroso = ProductoFactory(vendedor=vendedora, nombre="=HYPERLINK(\"http://x\")")
+    peligroso = ProductoFactory(vendedor=vendedora, nombre='=HYPERLINK("http://x")')
     VentaFactory(producto=peligroso)
     filas = _csv(cliente_vendedora.get("/vendedor/ventas/csv/"))
     assert filas[0]["producto"].startswith("'=")

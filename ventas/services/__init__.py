@@ -39,8 +39,8 @@ from .compras import (
 )
 from .estados import anotar_pago, marcar_expirada, marcar_pagada, marcar_rechazada
 from .inventario import MOTIVOS_DE_AJUSTE, actualizar_inventario, ajustar_stock, notificar_stock_bajo, reponer_stock
-from .productos import CAMPOS_EDITABLES, ProveedorRequerido, crear_producto, editar_producto
 from .postventa import VentaNoPagada, enviar_email_confirmacion, enviar_email_pago_rechazado, generar_factura_pdf
+from .productos import CAMPOS_EDITABLES, ProveedorRequerido, crear_producto, editar_producto
 
 __all__ = [
     "ABANDONO_CARRITO",

@@ -44,7 +44,10 @@ def test_la_busqueda_sigue_al_guardar(client):
 def test_las_paginas_no_repiten_ni_pierden_productos(client, orden):
     # Ties on purpose: a third of them share price and creation time, so only the final pk orders them.
     momento = timezone.now()
-    productos = [ProductoFactory(nombre=f"Artículo {i % 5}", precio=Decimal(10 + i % 3)) for i in range(2 * PRODUCTOS_POR_PAGINA + 7)]
+    productos = [
+        ProductoFactory(nombre=f"Artículo {i % 5}", precio=Decimal(10 + i % 3))
+        for i in range(2 * PRODUCTOS_POR_PAGINA + 7)
+    ]
     type(productos[0]).objects.filter(pk__in=[p.pk for p in productos[::3]]).update(creado=momento)
     vistos = []
     for pagina in (1, 2, 3):
@@ -53,7 +56,9 @@ def test_las_paginas_no_repiten_ni_pierden_productos(client, orden):
     if orden in ("precio", "-precio"):
         precios = [next(p.precio for p in productos if p.pk == i) for i in vistos]
         assert precios == sorted(precios, reverse=orden == "-precio")
-    assert _ids(client.get("/", {"orden": orden, "page": 99}).content.decode()) == vistos[-7:]  # past the end: the last page
+    assert (
+        _ids(client.get("/", {"orden": orden, "page": 99}).content.decode()) == vistos[-7:]
+    )  # past the end: the last page
 
 
 def test_tarjeta_con_foto_640_y_srcset(client):
@@ -76,3 +81,26 @@ def test_tarjeta_con_foto_640_y_srcset(client):
     ) in html
     pagina = client.get(producto.get_absolute_url()).content.decode()
     assert f'src="/imagenes/{foto.pk}/medium.jpg"' in pagina and 'alt="Rebozo"' in pagina
+
+
+def test_seed_demo_da_una_foto_lista_a_cada_producto_una_sola_vez(client):
+    from django.core.management import call_command
+    from PIL import Image
+
+    from imagenes.models import ImagenUsuario
+    from ventas.models import Producto
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    productos = Producto.objects.all()
+    assert productos.count() == 12
+    assert ImagenUsuario.objects.filter(estado="lista").count() == 12
+    for producto in productos:
+        foto = producto.fotos.get()
+        assert foto.usable and foto.usuario == producto.vendedor
+        with foto.archivo_medium.open("rb") as f:
+            assert max(Image.open(f).size) == 640
+    html = client.get("/", {"q": "cafe"}).content.decode()
+    cafe = Producto.objects.get(nombre__startswith="Café de Chiapas")
+    assert f'src="/imagenes/{cafe.fotos.get().pk}/medium.jpg"' in html
+    assert client.get(f"/imagenes/{cafe.fotos.get().pk}/large.jpg").status_code == 200

@@ -23,7 +23,12 @@ def dibujar(nombre: str, lado: int = 1200) -> bytes:
     for i in range(0, lado, lado // 12):  # soft stripes, so the versions have detail to keep
         dibujo.rectangle([i, 0, i + lado // 48, lado], fill=_color(nombre + "·", 0.8))
     margen = lado // 5
-    dibujo.ellipse([margen, margen, lado - margen, lado - margen], fill=_color(nombre, 0.45), outline=(40, 30, 20), width=lado // 80)
+    dibujo.ellipse(
+        [margen, margen, lado - margen, lado - margen],
+        fill=_color(nombre, 0.45),
+        outline=(40, 30, 20),
+        width=lado // 80,
+    )
     fuente = ImageFont.load_default(size=lado // 3)
     dibujo.text((lado / 2, lado / 2), nombre[:1].upper(), font=fuente, fill=(255, 255, 255), anchor="mm")
     salida = io.BytesIO()

@@ -1,4 +1,4 @@
-"""Create the demo users, suppliers and products (each with a photo). Safe to run again: it only adds what is missing."""
+"""Create the demo users, suppliers and products, each with a photo. Safe to run again: it adds what is missing."""
 
 from decimal import Decimal
 
@@ -78,6 +78,7 @@ class Command(BaseCommand):
             fotos += dar_foto(producto)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo lista: usuarios {', '.join(usuarios)} (contraseña DEMO_PASSWORD), {nuevos} productos nuevos, {fotos} fotos nuevas."
+                f"Demo lista: usuarios {', '.join(usuarios)} (contraseña DEMO_PASSWORD), "
+                f"{nuevos} productos nuevos, {fotos} fotos nuevas."
             )
         )
