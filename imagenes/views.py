@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 HOLGURA_MULTIPART = 64 * 1024
 
 
-def _subidas_de_mas(request) -> int | None:
+def subidas_de_mas(request) -> int | None:
     """Count this upload against the user's per-minute allowance; return the seconds to wait if it is spent.
 
     Every attempt counts, refused ones too: what a flood costs is the requests. With the
@@ -72,7 +72,7 @@ class SubirImagenView(LoginRequiredMixin, View):
         return render(request, self.plantilla, {"form": SubirImagenForm()})
 
     def post(self, request):
-        if (espera := _subidas_de_mas(request)) is not None:
+        if (espera := subidas_de_mas(request)) is not None:
             aviso = (
                 f"Subiste demasiadas imágenes seguidas (el máximo es {settings.IMAGENES_SUBIDAS_POR_MINUTO} "
                 f"por minuto). Espera {espera} segundos y vuelve a intentarlo."

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from imagenes import selectors as imagenes
 from imagenes import services as servicios_imagenes
 from imagenes.forms import FotosProductoForm
+from imagenes.views import subidas_de_mas
 from ventas import selectors, services
 
 from .exportar import filas_csv
@@ -90,6 +91,12 @@ def editar_producto(request, producto_id: int):
 def subir_fotos(request, producto_id: int):
     """Take one or several photos for the product: each checked before it is stored, then the image chord."""
     producto = _producto_propio(request, producto_id)
+    if (espera := subidas_de_mas(request)) is not None:
+        # The same per-user allowance as /imagenes/subir/: one send of the form counts once.
+        messages.error(request, f"Subiste demasiadas imágenes seguidas. Espera {espera} segundos.")
+        respuesta = _pagina_edicion(request, producto, status=429)
+        respuesta["Retry-After"] = str(espera)
+        return respuesta
     form = FotosProductoForm(request.POST, request.FILES)
     if not form.is_valid():
         return _pagina_edicion(request, producto, fotos_form=form, status=400)

@@ -2,7 +2,7 @@
 
 Three things happen here, each safe on hostile input:
 
-- ``validar`` runs in the web request and never decodes a pixel: JPEG/PNG/WebP by
+- ``validar`` runs in the web request and never decodes a pixel: JPEG/PNG/WebP/HEIF by
   content, the pixel limit and a plausible pixels-per-byte ratio checked from the
   header (a 28-byte WebP that declares 40 MP is refused here), and a structural check
   that the file is whole (PNG chunk CRCs up to IEND, JPEG's end-of-image marker after
