@@ -79,3 +79,22 @@ def test_una_foto_sin_aprobar_no_es_publica(cliente, producto_propio, usuaria):
         usuario=usuaria, producto=producto_propio, estado="revision", archivo_medium="imagenes/procesadas/1/medium.jpg"
     )
     assert Client().get(f"/imagenes/{imagen.pk}/medium.jpg").status_code == 404
+
+
+def test_el_formulario_del_producto_cuenta_en_el_limite_de_subidas(cliente, producto_propio, settings):
+    import redis
+
+    settings.IMAGENES_SUBIDAS_POR_MINUTO = 2
+    with redis.Redis.from_url(settings.REDIS_URL) as cliente_redis:  # counters of earlier users with this id
+        for clave in cliente_redis.scan_iter("cache:*:rl:*"):
+            cliente_redis.delete(clave)
+    url = f"/vendedor/productos/{producto_propio.pk}/fotos/"
+
+    def intento():
+        return cliente.post(url, {"fotos": [SimpleUploadedFile("rota.jpg", g.jpeg_truncado())]})
+
+    assert [intento().status_code for _ in range(2)] == [400, 400]
+    respuesta = intento()
+    assert respuesta.status_code == 429 and 1 <= int(respuesta["Retry-After"]) <= 60
+    assert "Subiste demasiadas imágenes seguidas" in respuesta.content.decode()
+    assert not ImagenUsuario.objects.exists()
