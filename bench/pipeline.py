@@ -1,11 +1,13 @@
-"""Order pipeline throughput: sales fully processed per second (stock check + invoice + email).
+"""Order pipeline throughput: orders paid and fully processed per second (the charge through
+localstripe, stock check, invoice, email).
 
 For each broker (Redis, and RabbitMQ when it answers at 127.0.0.1:5672), with one worker
-process of the project's settings (acks_late, prefetch 1, concurrency 2):
-  - queue N sales with the worker stopped, start it, time until every sale has its
-    invoice and its email: sales/s;
-  - the ceiling: N×3 no-op tasks (a sale runs three: pipeline, invoice, email) on the
-    same broker and worker settings: tasks/s ÷ 3.
+process of the project's settings (acks_late, prefetch 1, concurrency 2) and a local
+localstripe process:
+  - check out N orders with the worker stopped, start it, time until every order is paid
+    and has its invoice and its email: orders/s, the Stripe round trip included;
+  - the ceiling: N×4 no-op tasks (an order runs four: the charge, the pipeline, the
+    invoice, the email) on the same broker and worker settings: tasks/s ÷ 4.
 
     python -m bench.pipeline [--ventas 100]
 """
@@ -23,7 +25,7 @@ from pruebas.procesos import esperar
 from .common import BASE_DIR, Pila, guardar, imprimir_tabla, progreso
 
 RABBITMQ = "amqp://guest:guest@127.0.0.1:5672//"
-TAREAS_POR_VENTA = 3
+TAREAS_POR_VENTA = 4
 
 
 def _rabbitmq_disponible() -> bool:
@@ -40,7 +42,7 @@ def _medir(pila: Pila, ventas: int) -> dict:
 
     from myproject.celery import app
     from pruebas.factories import ProductoFactory, UsuarioFactory
-    from ventas import services
+    from pruebas.pedidos import comprar
     from ventas.models import Venta
 
     from . import tareas
@@ -50,15 +52,18 @@ def _medir(pila: Pila, ventas: int) -> dict:
 
     comprador = UsuarioFactory(username=f"bench_pipeline_{len(pila.procesos.hijos)}")
     producto = ProductoFactory(stock=10**9, stock_minimo=0)
-    progreso(f"{broker.split(':')[0]}: queueing {ventas} sales")
+    progreso(f"{broker.split(':')[0]}: checking out {ventas} orders")
     ids = []
     for _ in range(ventas):
         with transaction.atomic():
-            ids.append(services.comprar(comprador=comprador, producto_id=producto.pk, cantidad=1).pk)
+            ids.append(comprar(comprador=comprador, producto_id=producto.pk, cantidad=1).pk)
     worker = pila.worker(**env)
     inicio = time.perf_counter()
     esperar(
-        lambda: Venta.objects.filter(pk__in=ids, email_enviado=True, factura__gt="").count() == ventas,
+        lambda: (
+            Venta.objects.filter(pk__in=ids, estado=Venta.Estado.PAGADA, email_enviado=True, factura__gt="").count()
+            == ventas
+        ),
         timeout=600,
         mensaje="every sale processed",
         proceso=worker,
@@ -90,7 +95,7 @@ def main():
     if args.broker:
         # Settings read CELERY_BROKER_URL once, so each broker is measured in its own process.
         os.environ["CELERY_BROKER_URL"] = args.broker
-        with Pila(f"pipeline-{args.broker.split(':')[0]}") as pila:
+        with Pila(f"pipeline-{args.broker.split(':')[0]}", stripe=True) as pila:
             print(json.dumps(_medir(pila, args.ventas)))
         return
 
@@ -107,7 +112,7 @@ def main():
         resultados[nombre] = json.loads(salida.stdout.strip().splitlines()[-1])
     imprimir_tabla(
         f"Order pipeline throughput ({args.ventas} sales, 1 worker, concurrency 2)",
-        ["broker", "sales/s", "ceiling sales/s (no-op)", "ratio"],
+        ["broker", "paid orders/s", "ceiling orders/s (no-op)", "ratio"],
         [[n, r["ventas_por_s"], r["techo_ventas_por_s"], r["razon"]] for n, r in resultados.items()],
     )
     guardar("pipeline", {"ventas": args.ventas, "resultados": resultados})

@@ -15,8 +15,8 @@ class DeadLetter(models.Model):
 
     task_name = models.CharField("tarea", max_length=255, db_index=True)
     task_id = models.CharField("id de la tarea", max_length=255, unique=True)
-    args = models.JSONField(default=list, blank=True)
-    kwargs = models.JSONField(default=dict, blank=True)
+    args = models.JSONField("argumentos", default=list, blank=True)
+    kwargs = models.JSONField("argumentos con nombre", default=dict, blank=True)
     # What sending it again as it was needs: the task id, routing, chain, chord, callbacks.
     options = models.JSONField("opciones de envío", default=dict, blank=True)
     queue = models.CharField("cola", max_length=200, blank=True)

@@ -31,31 +31,38 @@ class ImagenUsuario(models.Model):
         AUTOCONTRASTE = "autocontraste", "Contraste automático"
         CALIDO = "calido", "Cálido"
 
-    usuario = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="imagenes")
+    usuario = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="usuario", on_delete=models.CASCADE, related_name="imagenes"
+    )
     # The original keeps the user's EXIF (maybe GPS): it is never served.
-    archivo_original = models.FileField(upload_to=ruta_original)
-    descripcion = models.CharField(max_length=300, blank=True)
-    filtro = models.CharField(max_length=20, choices=Filtro, default=Filtro.NINGUNO, blank=True)
+    archivo_original = models.FileField("archivo original", upload_to=ruta_original)
+    descripcion = models.CharField("descripción", max_length=300, blank=True)
+    filtro = models.CharField("filtro", max_length=20, choices=Filtro, default=Filtro.NINGUNO, blank=True)
     # The product this photo is for (uploaded from the seller's product form): shown on
     # the product's pages once ``usable``.
     producto = models.ForeignKey(
-        "ventas.Producto", on_delete=models.SET_NULL, null=True, blank=True, related_name="fotos"
+        "ventas.Producto",
+        verbose_name="producto",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="fotos",
     )
-    archivo_thumbnail = models.FileField(upload_to="imagenes/procesadas/", blank=True)
-    archivo_medium = models.FileField(upload_to="imagenes/procesadas/", blank=True)
-    archivo_large = models.FileField(upload_to="imagenes/procesadas/", blank=True)
-    metadatos = models.JSONField(default=dict, blank=True)
+    archivo_thumbnail = models.FileField("miniatura", upload_to="imagenes/procesadas/", blank=True)
+    archivo_medium = models.FileField("versión mediana", upload_to="imagenes/procesadas/", blank=True)
+    archivo_large = models.FileField("versión grande", upload_to="imagenes/procesadas/", blank=True)
+    metadatos = models.JSONField("metadatos", default=dict, blank=True)
     # None until a moderation service answered; then its verdict and confidence.
-    contenido_seguro = models.BooleanField(null=True, blank=True)
-    confianza_analisis = models.FloatField(null=True, blank=True)
-    categorias = models.JSONField(default=list, blank=True)
-    nota_moderacion = models.CharField(max_length=200, blank=True)
-    estado = models.CharField(max_length=20, choices=Estado, default=Estado.PROCESANDO, db_index=True)
-    error = models.CharField(max_length=300, blank=True)
-    creada = models.DateTimeField(auto_now_add=True, db_index=True)
+    contenido_seguro = models.BooleanField("contenido seguro", null=True, blank=True)
+    confianza_analisis = models.FloatField("confianza del análisis", null=True, blank=True)
+    categorias = models.JSONField("categorías", default=list, blank=True)
+    nota_moderacion = models.CharField("nota de moderación", max_length=200, blank=True)
+    estado = models.CharField("estado", max_length=20, choices=Estado, default=Estado.PROCESANDO, db_index=True)
+    error = models.CharField("error", max_length=300, blank=True)
+    creada = models.DateTimeField("creada", auto_now_add=True, db_index=True)
     # When the chord last started: the sweep's clock (an image may wait in the queue first).
-    procesando_desde = models.DateTimeField(null=True, blank=True)
-    actualizada = models.DateTimeField(auto_now=True)
+    procesando_desde = models.DateTimeField("procesando desde", null=True, blank=True)
+    actualizada = models.DateTimeField("actualizada", auto_now=True)
 
     class Meta:
         ordering = ["-creada", "-pk"]

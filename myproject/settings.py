@@ -6,6 +6,7 @@ off (production) the secrets have no default and must be set.
 """
 
 import math
+from datetime import timedelta
 from email.utils import getaddresses
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -46,6 +47,9 @@ LANGUAGE_CODE = "es-mx"
 TIME_ZONE = "America/Mexico_City"
 USE_I18N = True
 USE_TZ = True
+# The shop's currency (ISO 4217): stated once next to the totals to pay, and the JS's
+# Intl.NumberFormat currency (myproject/templatetags/tienda.py, static/js/formato.js).
+MONEDA = env("MONEDA", default="MXN")
 
 INSTALLED_APPS = [
     "daphne",
@@ -57,6 +61,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "axes",
     "channels",
     "csp",
     "django_celery_beat",
@@ -68,6 +75,7 @@ INSTALLED_APPS = [
     "vendedor",
     "deadletter",
     "pagos",
+    "cuentas",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +90,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Last: it turns a login that django-axes refused into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "myproject.urls"
@@ -100,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ventas.context_processors.tienda",
                 "notificaciones.context_processors.notificaciones",
+                "cuentas.context_processors.cuentas",
             ],
         },
     },
@@ -142,9 +154,73 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
+# django-axes first: it refuses a locked-out username+IP before any backend checks the
+# password, on every login that calls authenticate() with its request (the shop's, the admin's).
+AUTHENTICATION_BACKENDS = [
+    "cuentas.backends.AxesConPeticion",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "ventas:catalogo"
 LOGOUT_REDIRECT_URL = "ventas:catalogo"
+
+# Accounts (django-allauth, the account app only)
+# ------------------------------------------------------------------------------
+# https://docs.allauth.org/en/latest/account/configuration.html
+ACCOUNT_ADAPTER = "cuentas.adapter.AdaptadorCuentas"
+ACCOUNT_FORMS = {"login": "cuentas.forms.FormularioEntrar"}
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Mi Tienda: "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# How long a lock lasts, in minutes: django-axes' (username + IP, shop and admin) and the
+# window of allauth's failed-login limits below. It ends by itself (0.5 is 30 s).
+AXES_COOLOFF_MINUTOS = env.float("AXES_COOLOFF_MINUTOS", default=15)
+if AXES_COOLOFF_MINUTOS <= 0:
+    # django-axes reads a zero cool-off as "locked until an admin unlocks it".
+    raise ImproperlyConfigured(f"AXES_COOLOFF_MINUTOS ({AXES_COOLOFF_MINUTOS}) must be above 0: a lock ends by itself.")
+_ventana = max(1, round(AXES_COOLOFF_MINUTOS * 60))
+# Failed logins allowed: per IP over any username, per username from any IP (allauth, the
+# shop's form), and per username from one IP (django-axes, the shop's and the admin's).
+LOGIN_FALLOS_POR_IP = env.int("LOGIN_FALLOS_POR_IP", default=20)
+LOGIN_FALLOS_POR_USUARIO = env.int("LOGIN_FALLOS_POR_USUARIO", default=10)
+# Password-reset requests per IP and per address, each per minute.
+RESET_POR_IP_POR_MINUTO = env.int("RESET_POR_IP_POR_MINUTO", default=10)
+RESET_POR_EMAIL_POR_MINUTO = env.int("RESET_POR_EMAIL_POR_MINUTO", default=2)
+# Counted in CACHES (Redis), so every web process shares them.
+# https://docs.allauth.org/en/latest/account/rate_limits.html
+ACCOUNT_RATE_LIMITS = {
+    "login": f"{max(30, LOGIN_FALLOS_POR_IP)}/m/ip",
+    "login_failed": f"{LOGIN_FALLOS_POR_IP}/{_ventana}s/ip,{LOGIN_FALLOS_POR_USUARIO}/{_ventana}s/key",
+    "signup": "20/m/ip",
+    "reset_password": f"{RESET_POR_IP_POR_MINUTO}/m/ip,{RESET_POR_EMAIL_POR_MINUTO}/m/key",
+    "reset_password_from_key": "20/m/ip",
+}
+
+# django-axes: failed logins stored in the database, keyed on username + IP, so guessing
+# one account from one place locks that pair while its owner elsewhere still gets in.
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html
+AXES_FAILURE_LIMIT = env.int("AXES_LIMITE_FALLOS", default=LOGIN_FALLOS_POR_USUARIO)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Named here: axes' own default is a lazy object that the debug page's filter cannot read.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTOS)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "429.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# The client's address for both limits: REMOTE_ADDR, or with PROXIES_DE_CONFIANZA proxies
+# of ours in front (compose's nginx: 1) the X-Forwarded-For entry the outermost one added.
+PROXIES_DE_CONFIANZA = env.int("PROXIES_DE_CONFIANZA", default=0)
+AXES_CLIENT_IP_CALLABLE = "cuentas.ip.ip_del_cliente"
 
 # Static and media files
 # ------------------------------------------------------------------------------
@@ -161,6 +237,40 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Media on an S3-compatible bucket (AWS S3, MinIO: compose runs one) when
+# AWS_STORAGE_BUCKET_NAME is set, so every web and worker machine sees the same files:
+# uploads, image versions, product photos, invoices. Private: no object is public, each
+# is served by a view of ours (myproject/almacenamiento.py, docs/escalar.md). Unset: the
+# local MEDIA_ROOT, as `make run` and the tests use.
+# https://django-storages.readthedocs.io/en/latest/backends/amazon-S3.html
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    _clave_s3, _secreto_s3 = env("AWS_ACCESS_KEY_ID", default=""), env("AWS_SECRET_ACCESS_KEY", default="")
+    if bool(_clave_s3) != bool(_secreto_s3):
+        raise ImproperlyConfigured(
+            "Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither (boto3 then finds its own)."
+        )
+    if AWS_S3_ENDPOINT_URL and not AWS_S3_ENDPOINT_URL.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(f"AWS_S3_ENDPOINT_URL must be an http(s):// URL, not {AWS_S3_ENDPOINT_URL!r}.")
+    STORAGES["default"] = {
+        "BACKEND": "myproject.almacenamiento.AlmacenamientoS3",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            # Unset: AWS itself, in AWS_S3_REGION_NAME.
+            "endpoint_url": AWS_S3_ENDPOINT_URL or None,
+            "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+            # Unset: boto3 looks for credentials itself (an instance or task role).
+            "access_key": _clave_s3 or None,
+            "secret_key": _secreto_s3 or None,
+            # MinIO and most S3-compatible servers want path-style URLs (bucket in the path).
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="path" if AWS_S3_ENDPOINT_URL else "auto"),
+        },
+    }
+elif AWS_S3_ENDPOINT_URL:
+    raise ImproperlyConfigured(
+        "AWS_S3_ENDPOINT_URL is set but AWS_STORAGE_BUCKET_NAME is not: media would go to the local disk."
+    )
 
 # Payments (Stripe)
 # ------------------------------------------------------------------------------
@@ -364,6 +474,7 @@ CELERY_TASK_QUEUES = [
 ]
 CELERY_TASK_ROUTES = {
     "ventas.tasks.enviar_email_*": {"queue": "emails"},
+    "cuentas.tasks.enviar_email_*": {"queue": "emails"},
     "ventas.tasks.enviar_recordatorio_carrito": {"queue": "emails"},
     "ventas.tasks.notificar_stock_bajo": {"queue": "emails"},
     "ventas.tasks.generar_factura_*": {"queue": "procesamiento_pesado"},

@@ -7,16 +7,18 @@ class Notificacion(models.Model):
         NUEVA_VENTA = "nueva_venta", "Nueva venta"
         IMAGEN_PROCESADA = "imagen_procesada", "Imagen procesada"
 
-    usuario = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notificaciones")
+    usuario = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="usuario", on_delete=models.CASCADE, related_name="notificaciones"
+    )
     # 1, 2, 3… per user, with no holes, in commit order (services.notificar): the client
     # sees a hole when a push is lost and asks for what is missing.
-    secuencia = models.PositiveBigIntegerField()
-    tipo = models.CharField(max_length=40, choices=Tipo)
-    titulo = models.CharField(max_length=200)
-    mensaje = models.TextField(blank=True)
-    datos = models.JSONField(default=dict, blank=True)
-    leida = models.BooleanField(default=False)
-    creada = models.DateTimeField(auto_now_add=True)
+    secuencia = models.PositiveBigIntegerField("secuencia")
+    tipo = models.CharField("tipo", max_length=40, choices=Tipo)
+    titulo = models.CharField("título", max_length=200)
+    mensaje = models.TextField("mensaje", blank=True)
+    datos = models.JSONField("datos", default=dict, blank=True)
+    leida = models.BooleanField("leída", default=False)
+    creada = models.DateTimeField("creada", auto_now_add=True)
 
     class Meta:
         ordering = ["-pk"]
@@ -53,9 +55,9 @@ class ContadorNotificaciones(models.Model):
     """
 
     usuario = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name="usuario"
     )
-    ultima_secuencia = models.PositiveBigIntegerField(default=0)
+    ultima_secuencia = models.PositiveBigIntegerField("última secuencia", default=0)
 
     class Meta:
         verbose_name = "contador de notificaciones"

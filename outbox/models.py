@@ -16,21 +16,21 @@ class OutboxMessage(models.Model):
     message sent again as it was (``enqueue_again``) keeps its first id, so two rows may share one.
     """
 
-    task_name = models.CharField(max_length=200)
-    args = models.JSONField(default=list, blank=True)
-    kwargs = models.JSONField(default=dict, blank=True)
+    task_name = models.CharField("tarea", max_length=200)
+    args = models.JSONField("argumentos", default=list, blank=True)
+    kwargs = models.JSONField("argumentos con nombre", default=dict, blank=True)
     # Options for send_task (queue, priority, countdown, expires); routing by name still applies.
-    options = models.JSONField(default=dict, blank=True)
-    task_id = models.UUIDField(default=uuid.uuid4, db_index=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    options = models.JSONField("opciones de envío", default=dict, blank=True)
+    task_id = models.UUIDField("id de la tarea", default=uuid.uuid4, db_index=True, editable=False)
+    created_at = models.DateTimeField("creado", auto_now_add=True)
+    sent_at = models.DateTimeField("enviado", null=True, blank=True)
     # Failed publishes; an unreachable broker counts against no row (see services._publish).
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    claim_token = models.UUIDField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    dead_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField("intentos", default=0)
+    next_attempt_at = models.DateTimeField("próximo intento")
+    claimed_until = models.DateTimeField("reservado hasta", null=True, blank=True)
+    claim_token = models.UUIDField("ficha de reserva", null=True, blank=True)
+    last_error = models.TextField("último error", blank=True)
+    dead_at = models.DateTimeField("abandonado", null=True, blank=True)
 
     class Meta:
         ordering = ["-pk"]

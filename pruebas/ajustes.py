@@ -26,5 +26,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 
-# Invoices, uploads and their versions; the plugin empties it when a session starts.
-MEDIA_ROOT = str(VAR_DIR / "test-media")
+# Invoices, uploads and their versions; the plugin empties it when a session starts. A
+# process the tests start may get a folder of its own (PRUEBAS_MEDIA_ROOT), e.g. to prove
+# that with media on S3 it writes nothing to its local disk.
+MEDIA_ROOT = os.environ.get("PRUEBAS_MEDIA_ROOT") or str(VAR_DIR / "test-media")

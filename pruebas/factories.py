@@ -24,6 +24,13 @@ class UsuarioFactory(factory.django.DjangoModelFactory):
     def guardar(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy passes the object
         if create:
             obj.save()
+            if obj.email:
+                # allauth's mandatory verification: a shop user has a verified address, so it can log in.
+                from allauth.account.models import EmailAddress
+
+                EmailAddress.objects.get_or_create(
+                    user=obj, email=obj.email, defaults={"verified": True, "primary": True}
+                )
 
 
 class ProveedorFactory(factory.django.DjangoModelFactory):

@@ -19,10 +19,11 @@ import pytest
 
 from .correo import BuzonSMTP
 from .procesos import SESION, RedisPrivado, detener, iniciar_daphne, iniciar_worker, puerto_libre
+from .s3 import bucket_s3, servidor_s3  # noqa: F401 - fixtures, registered by being here
 from .stripe import LocalStripe
 
 # Fixtures that start processes of the stack (or stop and restart its Redis or localstripe).
-FIXTURES_DE_LA_PILA = {"celery_worker", "daphne", "flower", "redis_privado", "localstripe"}
+FIXTURES_DE_LA_PILA = {"celery_worker", "daphne", "flower", "redis_privado", "localstripe", "servidor_s3"}
 
 _buzon: BuzonSMTP | None = None
 _localstripe: LocalStripe | None = None

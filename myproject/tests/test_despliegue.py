@@ -29,12 +29,16 @@ SERVICIOS = {
     "postgres",
     "rabbitmq",
     "localstripe",
+    "minio",
+    "minio_bucket",
 }
+# The services that run the shop's code with its environment (the x-app anchor), migrate aside.
+SERVICIOS_DE_LA_APP = ["web", "worker_emails", "worker_pesado", "worker_general", "beat", "flower"]
 DOCS = [BASE_DIR / "README.md"]
 # The queues each worker of `make run WORKERS=split` and of compose takes, and its concurrency.
 GRUPOS_DE_COLAS = [("emails", "10"), ("procesamiento_pesado", "2"), ("celery,analytics,pagos", "4")]
 # What only the tests, the benchmarks and development use: never in the image.
-SOLO_DESARROLLO = {"pytest", "playwright", "hypothesis", "uvicorn", "ruff", "factory-boy", "honcho", "aiosmtpd"}
+SOLO_DESARROLLO = {"pytest", "playwright", "hypothesis", "uvicorn", "ruff", "factory-boy", "honcho", "aiosmtpd", "moto"}
 
 
 def _compose() -> list[str] | None:
@@ -119,8 +123,13 @@ def test_compose_config_es_valido_y_tiene_todos_los_servicios():
     assert rabbit.stdout.count("CELERY_BROKER_URL: amqp://tienda:tienda@rabbitmq:5672//") == 7
     normal = _compose_run("config").stdout
     assert normal.count("CELERY_BROKER_URL: redis://redis:6379/0") == 7
-    # Every app service waits for the one-shot migrate; exactly one runs the beat scheduler.
-    assert normal.count("condition: service_completed_successfully") == 6
+    # Every app service waits for the one-shot migrate and the one-shot media bucket (and
+    # nothing else waits for a one-shot); exactly one runs the beat scheduler.
+    for servicio in SERVICIOS_DE_LA_APP:
+        texto = _servicio(normal, servicio)
+        for una_vez in ("migrate", "minio_bucket"):
+            assert re.search(rf"^      {una_vez}:\n        condition: service_completed_successfully$", texto, re.M)
+    assert normal.count("condition: service_completed_successfully") == 2 * len(SERVICIOS_DE_LA_APP)
     assert normal.count("DatabaseScheduler") == 1
 
 
@@ -164,6 +173,36 @@ def test_el_proxy_de_compose_limita_el_cuerpo_como_django(settings):
     otro = _compose_run("config", MAX_CUERPO_BYTES="1000").stdout
     assert "client_max_body_size 1000;" in _servicio(otro, "proxy")
     assert "MAX_CUERPO_BYTES: '1000'" in _servicio(otro, "web")
+
+
+def test_compose_guarda_los_media_en_minio_privado():
+    """Every app service sends media to the one private bucket; MinIO is reachable from inside only."""
+    config = _compose_run("config").stdout
+    for servicio in [*SERVICIOS_DE_LA_APP, "migrate"]:
+        texto = _servicio(config, servicio)
+        assert "AWS_STORAGE_BUCKET_NAME: tienda-media" in texto and "AWS_S3_ENDPOINT_URL: http://minio:9000" in texto
+        assert "/app/media" not in texto  # no local media volume: nothing would share it across hosts
+    minio, bucket = _servicio(config, "minio"), _servicio(config, "minio_bucket")
+    assert "ports:" not in minio and re.search(r"image: minio/minio:RELEASE\.\d{4}-", minio)
+    assert "healthcheck:" in minio and re.search(r"image: minio/mc:RELEASE\.\d{4}-", bucket)
+    assert re.search(r"minio:\n        condition: service_healthy", bucket)
+    # The bucket is created, anonymous access is off, and the shop's key may use that bucket
+    # only (the script as written: `config` folds its long lines).
+    script = _servicio((BASE_DIR / "docker-compose.yml").read_text(), "minio_bucket")
+    for paso in ("mc mb --ignore-existing", "mc anonymous set none", "mc admin user add", "arn:aws:s3:::$$BUCKET/*"):
+        assert paso in script
+    assert "s3:*" not in script and '"Principal"' not in script
+    # The proxy caches the public product photos web streams from MinIO, and nothing else of /media/.
+    proxy = _servicio((BASE_DIR / "docker-compose.yml").read_text(), "proxy")
+    assert re.search(r"location /media/productos/ \{\n\s+proxy_pass \$\$web;\n\s+proxy_cache media;", proxy)
+    assert proxy.count("location /media/") == 1
+    # One set of knobs: the app's key is the MinIO user the one-shot creates.
+    otro = _compose_run(
+        "config", AWS_STORAGE_BUCKET_NAME="otro", AWS_ACCESS_KEY_ID="clave", AWS_SECRET_ACCESS_KEY="s" * 12
+    ).stdout
+    assert "AWS_STORAGE_BUCKET_NAME: otro" in _servicio(otro, "worker_pesado")
+    assert all(f"{k}: {v}" in _servicio(otro, "minio_bucket") for k, v in [("BUCKET", "otro"), ("USUARIO", "clave")])
+    assert f"CLAVE: {'s' * 12}" in _servicio(otro, "minio_bucket")
 
 
 def test_compose_y_procfile_arrancan_los_mismos_workers():

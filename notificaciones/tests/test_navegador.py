@@ -10,7 +10,7 @@ import pytest
 from pruebas.factories import ProductoFactory, UsuarioFactory
 from pruebas.navegador import en_hilo, pagar_en_checkout
 from pruebas.pedidos import comprar_y_pagar, pagar
-from pruebas.procesos import BASE_DIR, LOG_DIR, detener, iniciar_daphne
+from pruebas.procesos import LOG_DIR, detener, iniciar_daphne
 from ventas.models import Venta
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -140,8 +140,6 @@ def test_el_vendedor_ve_cada_venta_en_vivo(celery_worker, daphne, servidor, tien
     expect(panel.locator("#notificaciones-no-leidas")).to_have_text("2")
     assert panel.locator("#notificaciones-popups img, #ventas-tbody img").count() == 0
     panel.screenshot(path=str(LOG_DIR / "panel-vendedor.png"))
-    if os.environ.get("CAPTURA_DOCS"):
-        panel.screenshot(path=str(BASE_DIR / "docs" / "panel-vendedor.png"))
 
     # 3. Clicking a popup marks it read here and in the seller's other tab.
     popup_xss.click()

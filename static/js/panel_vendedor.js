@@ -2,6 +2,9 @@
 // notificaciones.js as a "mitienda:notificacion" event; one per paid order, with this
 // seller's lines) adds the order to the latest sales and updates each line's product
 // stock. Text goes in with textContent only.
+// A module (panel_vendedor.html), for the shop's one clock and money format.
+import { dinero, fechaIso } from "./formato.js";
+
 (function () {
   "use strict";
   const panel = document.getElementById("panel-vendedor");
@@ -13,21 +16,13 @@
   const estado = document.getElementById("estado-conexion");
   const tbody = document.getElementById("ventas-tbody");
 
+  // The column names, for the cards a phone shows instead of the table (tienda.css).
+  const columnas = Array.from(tbody.closest("table").querySelectorAll("thead th"), (th) => th.textContent);
+
   function celda(texto) {
     const td = document.createElement("td");
     td.textContent = texto;
     return td;
-  }
-
-  function dosDigitos(n) {
-    return String(n).padStart(2, "0");
-  }
-
-  function fecha(timestamp) {
-    const f = new Date(timestamp);
-    if (isNaN(f)) return "";
-    return `${dosDigitos(f.getDate())}/${dosDigitos(f.getMonth() + 1)}/${f.getFullYear()} ` +
-      `${dosDigitos(f.getHours())}:${dosDigitos(f.getMinutes())}`;
   }
 
   function agregarVenta(venta) {
@@ -46,10 +41,13 @@
       numero,
       celda(String(venta.producto ?? "")),
       celda(String(venta.cantidad ?? "")),
-      celda(`$${venta.monto}`),
+      celda(dinero(venta.monto)),
       celda("Pagada"),
-      celda(fecha(venta.timestamp)),
+      celda(fechaIso(venta.timestamp)),
     );
+    Array.from(fila.children).forEach((td, i) => {
+      if (columnas[i]) td.dataset.label = columnas[i];
+    });
     tbody.prepend(fila);
     while (tbody.children.length > MAX_FILAS) tbody.lastElementChild.remove();
   }

@@ -56,7 +56,7 @@ def test_carrito_direccion_tarjeta_y_pagada_en_vivo(localstripe, celery_worker, 
         pagina.wait_for_url(f"{base}/carrito/")
     pagina.click("text=Comprar todo")
     pagina.wait_for_url(f"{base}/carrito/comprar/")
-    expect(pagina.locator("#checkout-total")).to_have_text("$473.50")
+    expect(pagina.locator("#checkout-total")).to_have_text("$473.50 MXN")
 
     for campo, valor in ENVIO.items():
         pagina.fill(f"[name={campo}]", valor)

@@ -302,7 +302,7 @@ def test_estadisticas_en_el_panel_y_en_la_pagina_del_personal(client, ventas_en_
     panel = client.get("/vendedor/")
     assert panel.status_code == 200
     seccion = panel.content.decode().split('id="estadisticas"')[1]
-    assert '<dd data-cifra="ingresos">$1500.00</dd>' in seccion and "<svg" in seccion
+    assert '<dd data-cifra="ingresos">$1,500.00</dd>' in seccion and "<svg" in seccion
     assert "Taza" not in seccion  # only her own products
     assert client.get("/estadisticas/").status_code == 403
 
@@ -310,7 +310,7 @@ def test_estadisticas_en_el_panel_y_en_la_pagina_del_personal(client, ventas_en_
     pagina = client.get("/estadisticas/")
     assert pagina.status_code == 200
     html = pagina.content.decode().split("<main", 1)[1]  # the page, not the nav's icons
-    assert '<dd data-cifra="ingresos">$1535.50</dd>' in html
+    assert '<dd data-cifra="ingresos">$1,535.50</dd>' in html
     svg = html.split("<svg")[1].split("</svg>")[0]
     assert html.count("<svg") == 1 and 'role="img"' in svg and "<rect" in svg
     assert "<td>beto</td>" in html

@@ -15,7 +15,9 @@ export class Insignia {
     this.elemento.textContent = String(n);
     this.elemento.dataset.noLeidas = String(n);
     this.elemento.classList.toggle("vacia", n === 0);
-    this.elemento.setAttribute("aria-label", n === 1 ? "1 notificación sin leer" : n + " notificaciones sin leer");
+    // The words after the number are a visually-hidden span in base.html (no aria-label on a span).
+    const texto = this.elemento.nextElementSibling;
+    if (texto && texto.classList.contains("oculto")) texto.textContent = n === 1 ? " notificación sin leer" : " notificaciones sin leer";
     this.doc.title = (n > 0 ? "(" + n + ") " : "") + this.tituloOriginal;
   }
 }

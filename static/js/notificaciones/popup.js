@@ -1,7 +1,11 @@
 // Popups for live notifications, cloned from the <template id="plantilla-notificacion">
-// in base.html. Server text goes in through textContent only.
+// in base.html, into its region <div id="notificaciones-popups">. Server text goes in
+// through textContent only. At most a few stay stacked at the bottom of the screen (fewer
+// on a phone), so they never cover the page's controls; Escape closes the newest.
+import { dinero, hora as horaDe } from "../formato.js";
 
-const MAX_POPUPS = 5;
+const MAX_POPUPS = 3;
+const MAX_POPUPS_TELEFONO = 2;
 const POPUP_MS = 15000;
 
 export class Popups {
@@ -12,6 +16,14 @@ export class Popups {
     this.plantilla = documento.getElementById("plantilla-notificacion");
     this.contenedor = this.crearContenedor();
     this.temporizadores = new WeakMap();
+    this.telefono = documento.defaultView?.matchMedia?.("(max-width: 600px)");
+    documento.addEventListener("keydown", (evento) => {
+      if (evento.key === "Escape" && this.contenedor.firstElementChild) this.contenedor.firstElementChild.remove();
+    });
+  }
+
+  maximo() {
+    return this.telefono && this.telefono.matches ? MAX_POPUPS_TELEFONO : MAX_POPUPS;
   }
 
   crearContenedor() {
@@ -20,9 +32,10 @@ export class Popups {
       region = this.doc.createElement("div");
       region.id = "notificaciones-popups";
       region.className = "popups";
+      region.setAttribute("role", "region");
+      region.setAttribute("aria-label", "Avisos en vivo");
       region.setAttribute("aria-live", "polite");
       region.setAttribute("aria-relevant", "additions");
-      region.setAttribute("aria-label", "Notificaciones");
       this.doc.body.appendChild(region);
     }
     return region;
@@ -35,13 +48,15 @@ export class Popups {
     popup.querySelector(".popup-titulo").textContent = String(mensaje.titulo || "");
     this.rellenar(popup.querySelector(".popup-mensaje"), mensaje.mensaje ? String(mensaje.mensaje) : null);
     const hayMonto = mensaje.monto !== undefined && mensaje.monto !== null;
-    this.rellenar(popup.querySelector(".popup-monto"), hayMonto ? "$" + String(mensaje.monto) : null);
-    const hora = popup.querySelector(".popup-hora");
-    if (mensaje.timestamp) {
-      hora.dateTime = String(mensaje.timestamp);
-      const fecha = new Date(mensaje.timestamp);
-      hora.textContent = isNaN(fecha) ? "" : fecha.toLocaleTimeString("es-MX", { hour: "2-digit", minute: "2-digit" });
-    }
+    this.rellenar(popup.querySelector(".popup-monto"), hayMonto ? dinero(mensaje.monto) : null);
+    // A <time> made here: an empty one in the inert <template> would not be valid HTML.
+    const texto = mensaje.timestamp ? horaDe(mensaje.timestamp) : "";
+    if (texto) {
+      const horaEl = this.doc.createElement("time");
+      horaEl.dateTime = String(mensaje.timestamp);
+      horaEl.textContent = texto;
+      popup.querySelector(".popup-hora").appendChild(horaEl);
+    } else popup.querySelector(".popup-hora").remove();
 
     popup.querySelector(".popup-cerrar").addEventListener("click", (evento) => {
       evento.stopPropagation();
@@ -65,7 +80,7 @@ export class Popups {
     popup.addEventListener("focusout", () => this.programarSalida(popup));
 
     this.contenedor.prepend(popup);
-    while (this.contenedor.children.length > MAX_POPUPS) this.contenedor.lastElementChild.remove();
+    while (this.contenedor.children.length > this.maximo()) this.contenedor.lastElementChild.remove();
     this.programarSalida(popup);
   }
 

@@ -1,5 +1,6 @@
 """Create the demo users, suppliers and products, each with a photo. Safe to run again: it adds what is missing."""
 
+import os
 from decimal import Decimal
 
 from django.conf import settings
@@ -43,11 +44,34 @@ PRODUCTOS = [
 class Command(BaseCommand):
     help = "Create demo users (password DEMO_PASSWORD), suppliers and a dozen products; idempotent."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--superusuario",
+            action="store_true",
+            help="Create the 'admin' superuser even with DEBUG off (also SEED_DEMO_SUPERUSUARIO=1).",
+        )
+
     @transaction.atomic
     def handle(self, *args, **options):
+        from allauth.account.models import EmailAddress
+
+        pedido = options["superusuario"] or os.environ.get("SEED_DEMO_SUPERUSUARIO") == "1"
         User = get_user_model()
+        # A superuser with a known password on a real deployment is an open door: with DEBUG
+        # off it is made only when asked for by name.
+        sin_superusuario = not settings.DEBUG and not pedido
+        if sin_superusuario:
+            self.stderr.write(
+                self.style.WARNING(
+                    "DEBUG está apagado: seed_demo NO crea el superusuario 'admin' (contraseña DEMO_PASSWORD). "
+                    "Pásale --superusuario (o SEED_DEMO_SUPERUSUARIO=1) si de verdad lo quieres, "
+                    "o crea el tuyo con `python manage.py createsuperuser`."
+                )
+            )
         usuarios = {}
         for username, email, nombre, staff, superuser in USUARIOS:
+            if superuser and sin_superusuario:
+                continue
             usuario, creado = User.objects.get_or_create(
                 username=username,
                 defaults={"email": email, "first_name": nombre, "is_staff": staff, "is_superuser": superuser},
@@ -55,6 +79,10 @@ class Command(BaseCommand):
             if creado:
                 usuario.set_password(settings.DEMO_PASSWORD)
                 usuario.save(update_fields=["password"])
+            # allauth's mandatory verification: the demo addresses count as verified, so they can log in.
+            EmailAddress.objects.get_or_create(
+                user=usuario, email__iexact=email, defaults={"email": email, "verified": True, "primary": True}
+            )
             usuarios[username] = usuario
 
         proveedores = [
