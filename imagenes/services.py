@@ -287,13 +287,7 @@ def _cambiar_estado(imagen: ImagenUsuario, nuevo: str, *, error: str, desde: str
         tipo="imagen_procesada",
         titulo=_TITULOS[nuevo],
         mensaje=mensajes[nuevo],
-        datos={
-            "imagen_id": imagen.pk,
-            "url_thumbnail": imagen.url_version("thumbnail"),
-            "estado": nuevo,
-            "estado_texto": imagen.get_estado_display(),
-            "producto_id": imagen.producto_id,
-        },
+        datos={"imagen_id": imagen.pk, "url_thumbnail": imagen.url_version("thumbnail"), "estado": nuevo},
     )
     return nuevo
 

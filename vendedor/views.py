@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from imagenes import selectors as imagenes
 from imagenes import services as servicios_imagenes
 from imagenes.forms import FotosProductoForm
+from imagenes.models import ImagenUsuario
 from imagenes.views import subidas_de_mas
 from ventas import selectors, services
 
@@ -66,6 +67,7 @@ def _pagina_edicion(request, producto, *, form=None, fotos_form=None, status=200
             "form": form or ProductoForm(instance=producto),
             "fotos_form": fotos_form or FotosProductoForm(),
             "fotos": imagenes.fotos_de_producto(producto.pk),
+            "estados_fotos": dict(ImagenUsuario.Estado.choices),
         },
         status=status,
     )

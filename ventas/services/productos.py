@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from ..models import Producto, Proveedor
+from .inventario import actualizar_inventario
 
 # What a seller may change on a product; ``stock`` is never among them (inventario.ajustar_stock).
 CAMPOS_EDITABLES = ("nombre", "descripcion", "precio", "stock_minimo", "activo")
@@ -52,8 +53,6 @@ def editar_producto(*, producto: Producto, **cambios) -> Producto:
 
     A new minimum may move the product over or under it: the low-stock crossing is checked.
     """
-    from .inventario import actualizar_inventario
-
     desconocidos = set(cambios) - set(CAMPOS_EDITABLES)
     if desconocidos:
         raise ValueError(f"Campos que no se editan aquí: {sorted(desconocidos)}")
