@@ -4,7 +4,10 @@
                 (three full decodes);
   (b) ours      imagenes/procesamiento/: one decode at reduced size (JPEG ``draft``), EXIF
                 orientation applied, sizes cascaded 1080 → 640 → 150;
-  (c) vips      ``vipsthumbnail`` (Debian's libvips-tools), one call per size.
+  (c) vips      ``vipsthumbnail`` (Debian's libvips-tools), one call per size;
+  (d) filtered  (b) with the sepia filter an uploader may pick (the costliest: grey, then
+                colourised), applied once to the decoded photo before the sizes: what a
+                filter adds to an upload. No PSNR: it is meant to differ from the photo.
 Quality: PSNR of each output against a reference made from the full-resolution decode
 (LANCZOS, same orientation as the output). Targets: b >= 3x faster than a; b within
 1.5x of c; the same visual quality.
@@ -72,6 +75,10 @@ def a_nuestra_manera(datos: bytes) -> dict[str, bytes]:
     return procesamiento.generar_versiones(datos)
 
 
+def filtrada(datos: bytes) -> dict[str, bytes]:
+    return procesamiento.generar_versiones(datos, filtro="sepia")
+
+
 def con_vips(datos: bytes) -> dict[str, bytes]:
     """What libvips' own thumbnailer makes of the same file: one vipsthumbnail per size."""
     with tempfile.TemporaryDirectory() as carpeta:
@@ -126,7 +133,12 @@ def medir(funcion, datos: bytes, repeticiones: int) -> dict:
     }
 
 
-METODOS = {"seed": a_la_manera_del_seed, "procesamiento": a_nuestra_manera, "ninguno": lambda datos: None}
+METODOS = {
+    "seed": a_la_manera_del_seed,
+    "procesamiento": a_nuestra_manera,
+    "filtrada": filtrada,
+    "ninguno": lambda datos: None,
+}
 # The seed ignored the EXIF orientation; ours and vips apply it.
 ORIENTADA = {"seed": False, "procesamiento": True, "vips": True}
 
@@ -170,7 +182,7 @@ def main() -> None:
     datos = foto_generada(args.megapixeles)
     with Image.open(io.BytesIO(datos)) as imagen:
         dimensiones = imagen.size
-    variantes = {"seed": a_la_manera_del_seed, "procesamiento": a_nuestra_manera}
+    variantes = {"seed": a_la_manera_del_seed, "procesamiento": a_nuestra_manera, "filtrada": filtrada}
     if shutil.which("vipsthumbnail"):
         variantes["vips"] = con_vips
     else:
@@ -182,7 +194,8 @@ def main() -> None:
         for nombre, funcion in variantes.items():
             progreso(f"{nombre}: {args.repeticiones} runs")
             resultados[nombre] = medir(funcion, datos, args.repeticiones)
-            resultados[nombre]["psnr_db"] = round(calidad(datos, funcion(datos), ORIENTADA[nombre]), 2)
+            if nombre in ORIENTADA:
+                resultados[nombre]["psnr_db"] = round(calidad(datos, funcion(datos), ORIENTADA[nombre]), 2)
             if nombre in METODOS:
                 resultados[nombre]["pico_rss_mb"] = pico_rss_mb(nombre, archivo)
 
@@ -194,7 +207,7 @@ def main() -> None:
             r["min_ms"],
             r["max_ms"],
             r.get("pico_rss_mb", "-"),
-            r["psnr_db"],
+            r.get("psnr_db", "-"),
             r["mediana_ms"] / nuestra,
         ]
         for n, r in resultados.items()
@@ -205,8 +218,12 @@ def main() -> None:
         ["way", "median ms", "min ms", "max ms", "+peak RSS MB", "PSNR dB", "time / ours"],
         filas,
     )
-    objetivos = {"seed_sobre_nuestra": resultados["seed"]["mediana_ms"] / nuestra}
+    objetivos = {
+        "seed_sobre_nuestra": resultados["seed"]["mediana_ms"] / nuestra,
+        "filtrada_sobre_nuestra": resultados["filtrada"]["mediana_ms"] / nuestra,
+    }
     print(f"  seed / ours = {objetivos['seed_sobre_nuestra']:.2f} (target >= 3)")
+    print(f"  filtered / ours = {objetivos['filtrada_sobre_nuestra']:.2f} (reported)")
     if "vips" in resultados:
         objetivos["nuestra_sobre_vips"] = nuestra / resultados["vips"]["mediana_ms"]
         print(f"  ours / vips = {objetivos['nuestra_sobre_vips']:.2f} (target <= 1.5)")

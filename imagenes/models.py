@@ -23,12 +23,31 @@ class ImagenUsuario(models.Model):
         RECHAZADA = "rechazada", "Rechazada por moderación"
         FALLIDA = "fallida", "Falló"
 
+    class Filtro(models.TextChoices):
+        # Applied to every version by the chord (procesamiento.filtros); the original stays as uploaded.
+        NINGUNO = "", "Sin filtro"
+        BLANCO_Y_NEGRO = "blanco_y_negro", "Blanco y negro"
+        SEPIA = "sepia", "Sepia"
+        AUTOCONTRASTE = "autocontraste", "Contraste automático"
+        CALIDO = "calido", "Cálido"
+
     usuario = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="usuario", on_delete=models.CASCADE, related_name="imagenes"
     )
     # The original keeps the user's EXIF (maybe GPS): it is never served.
     archivo_original = models.FileField("archivo original", upload_to=ruta_original)
     descripcion = models.CharField("descripción", max_length=300, blank=True)
+    filtro = models.CharField("filtro", max_length=20, choices=Filtro, default=Filtro.NINGUNO, blank=True)
+    # The product this photo is for (uploaded from the seller's product form): shown on
+    # the product's pages once ``usable``.
+    producto = models.ForeignKey(
+        "ventas.Producto",
+        verbose_name="producto",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="fotos",
+    )
     archivo_thumbnail = models.FileField("miniatura", upload_to="imagenes/procesadas/", blank=True)
     archivo_medium = models.FileField("versión mediana", upload_to="imagenes/procesadas/", blank=True)
     archivo_large = models.FileField("versión grande", upload_to="imagenes/procesadas/", blank=True)
@@ -64,6 +83,25 @@ class ImagenUsuario(models.Model):
         if not self.archivo(version):
             return None
         return reverse("imagenes:archivo", args=[self.pk, version])
+
+    @property
+    def url_medium(self) -> str | None:
+        return self.url_version("medium")
+
+    def srcset(self) -> str:
+        """Return the ``srcset`` of the three versions (their widths from the metadata when known)."""
+        partes = []
+        for version, lado in (("thumbnail", 150), ("medium", 640), ("large", 1080)):
+            if url := self.url_version(version):
+                partes.append(f"{url} {self.ancho_version(lado)}w")
+        return ", ".join(partes)
+
+    def ancho_version(self, lado: int) -> int:
+        """Return the width of the version that fits a ``lado`` square (the long side when unknown)."""
+        ancho, alto = self.metadatos.get("ancho"), self.metadatos.get("alto")
+        if not ancho or not alto or max(ancho, alto) <= lado:
+            return ancho or lado
+        return max(1, round(ancho * lado / max(ancho, alto)))
 
     @property
     def terminada(self) -> bool:

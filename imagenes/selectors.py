@@ -18,6 +18,16 @@ def imagenes_visibles(usuario) -> QuerySet[ImagenUsuario]:
     return imagenes if usuario.is_staff else imagenes.filter(usuario=usuario)
 
 
+def fotos_publicas() -> QuerySet[ImagenUsuario]:
+    """Return the photos anyone may see: ready and approved, on a product that is on sale."""
+    return ImagenUsuario.objects.filter(estado=ImagenUsuario.Estado.LISTA, producto__activo=True)
+
+
+def fotos_de_producto(producto_id: int) -> QuerySet[ImagenUsuario]:
+    """Return the photos uploaded for a product, oldest first (the first is its main photo)."""
+    return ImagenUsuario.objects.filter(producto_id=producto_id).order_by("creada", "pk")
+
+
 def productos_para_imagen(usuario) -> QuerySet[Producto]:
     """Return the products a user may put one of their images on: their own, by name."""
     return Producto.objects.filter(vendedor=usuario).order_by("nombre")

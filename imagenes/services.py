@@ -30,7 +30,7 @@ from .models import VERSIONES, ImagenUsuario
 
 logger = logging.getLogger(__name__)
 
-EXTENSIONES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
+EXTENSIONES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "HEIF": ".heic"}
 Estado = ImagenUsuario.Estado
 
 
@@ -38,13 +38,28 @@ class ErrorImagen(Exception):
     """An operation on an image that the rules do not allow; the message is for the user."""
 
 
-def crear_imagen(*, usuario, archivo: UploadedFile, descripcion: str, formato: str) -> ImagenUsuario:
+def crear_imagen(
+    *,
+    usuario,
+    archivo: UploadedFile,
+    descripcion: str,
+    formato: str,
+    filtro: str = "",
+    producto: Producto | None = None,
+) -> ImagenUsuario:
     """Store a validated upload and its row, and start the chord once both are committed.
+
+    ``filtro`` is applied to every version; ``producto`` (one of the uploader's own)
+    gets the photo once it is ready.
 
     If the row cannot be written the stored file is removed again: a failed upload
     leaves nothing behind.
     """
-    imagen = ImagenUsuario(usuario=usuario, descripcion=descripcion)
+    if filtro not in ImagenUsuario.Filtro.values:
+        raise ErrorImagen("Ese filtro no existe.")
+    if producto is not None and producto.vendedor_id != usuario.pk:
+        raise ErrorImagen("Solo puedes subir fotos de tus propios productos.")
+    imagen = ImagenUsuario(usuario=usuario, descripcion=descripcion, filtro=filtro, producto=producto)
     imagen.archivo_original.save(f"original{EXTENSIONES[formato]}", archivo, save=False)
     try:
         with transaction.atomic():
@@ -82,7 +97,8 @@ def _procesar_original(imagen_id: int, funcion, *, decodifica: bool = True):
 
 def generar_thumbnails(*, imagen_id: int) -> dict:
     """Make and store the thumbnail, medium and large JPEGs of an image."""
-    versiones, error = _procesar_original(imagen_id, procesamiento.generar_versiones)
+    filtro = ImagenUsuario.objects.values_list("filtro", flat=True).get(pk=imagen_id)
+    versiones, error = _procesar_original(imagen_id, partial(procesamiento.generar_versiones, filtro=filtro))
     if error is not None:
         return {"versiones": False, "error": error}
     nombres = {}

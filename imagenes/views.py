@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 HOLGURA_MULTIPART = 64 * 1024
 
 
-def _subidas_de_mas(request) -> int | None:
+def subidas_de_mas(request) -> int | None:
     """Count this upload against the user's per-minute allowance; return the seconds to wait if it is spent.
 
     Every attempt counts, refused ones too: what a flood costs is the requests. With the
@@ -72,7 +72,7 @@ class SubirImagenView(LoginRequiredMixin, View):
         return render(request, self.plantilla, {"form": SubirImagenForm()})
 
     def post(self, request):
-        if (espera := _subidas_de_mas(request)) is not None:
+        if (espera := subidas_de_mas(request)) is not None:
             aviso = (
                 f"Subiste demasiadas imágenes seguidas (el máximo es {settings.IMAGENES_SUBIDAS_POR_MINUTO} "
                 f"por minuto). Espera {espera} segundos y vuelve a intentarlo."
@@ -96,6 +96,7 @@ class SubirImagenView(LoginRequiredMixin, View):
             archivo=form.cleaned_data["archivo"],
             descripcion=form.cleaned_data["descripcion"],
             formato=form.info.formato,
+            filtro=form.cleaned_data["filtro"],
         )
         messages.success(request, "Recibimos tu imagen; la estamos procesando.")
         return redirect(imagen)
@@ -143,17 +144,22 @@ def estado(request, imagen_id: int):
     return respuesta
 
 
-@login_required
 def archivo(request, imagen_id: int, version: str):
-    """Serve a processed version to its owner (and staff). Originals are never served."""
+    """Serve a processed version to its owner (and staff), and to anyone when it is a ready
+    photo of a product on sale. Originals are never served."""
     if version not in VERSIONES:
         raise Http404("Versión desconocida.")
-    imagen = _imagen_visible(request, imagen_id)
+    imagen = selectors.fotos_publicas().filter(pk=imagen_id).first()
+    publica = imagen is not None
+    if not publica:
+        if not request.user.is_authenticated:
+            raise Http404("Esa imagen no existe.")
+        imagen = _imagen_visible(request, imagen_id)
     campo = imagen.archivo(version)
     if not campo:
         raise Http404("Esa versión aún no existe.")
     respuesta = FileResponse(campo.open("rb"), content_type="image/jpeg")
-    respuesta["Cache-Control"] = "private, max-age=300"
+    respuesta["Cache-Control"] = "public, max-age=300" if publica else "private, max-age=300"
     respuesta["X-Content-Type-Options"] = "nosniff"
     return respuesta
 

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "ventas",
     "notificaciones",
     "imagenes",
+    "vendedor",
     "deadletter",
     "pagos",
     "cuentas",

@@ -13,6 +13,8 @@ admin.site.login = limitar_login_admin(admin.site.login)
 
 urlpatterns = [
     path("", include("ventas.urls")),
+    path("vendedor/", include("vendedor.urls")),
+    path("notificaciones/", include("notificaciones.urls")),
     path("accounts/", include("cuentas.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),

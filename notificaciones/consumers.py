@@ -176,6 +176,9 @@ class NotificacionesConsumer(AsyncWebsocketConsumer):
     async def notificacion_leida(self, evento):
         await self._enviar({"type": "notificacion_leida", "id": evento["id"], "no_leidas": evento["no_leidas"]})
 
+    async def notificaciones_leidas(self, evento):
+        await self._enviar({"type": "notificaciones_leidas", "no_leidas": evento["no_leidas"]})
+
     async def _error(self, mensaje):
         await self._enviar({"type": "error", "mensaje": mensaje})
 

@@ -66,6 +66,11 @@ def reenvio(*, usuario_id: int, despues_de: int) -> Reenvio:
     return Reenvio(mensajes=[_repetida(fila) for fila in filas], hasta=hasta)
 
 
+def de_usuario(*, usuario_id: int):
+    """Return every notification of the user, newest first (by sequence, unique per user)."""
+    return Notificacion.objects.filter(usuario_id=usuario_id).order_by("-secuencia")
+
+
 def contar_no_leidas(*, usuario_id: int) -> int:
     return Notificacion.objects.filter(usuario_id=usuario_id, leida=False).count()
 

@@ -65,3 +65,16 @@ def marcar_leida(*, usuario_id: int, notificacion_id: int) -> bool:
     evento = {"type": "notificacion.leida", "id": notificacion_id, "no_leidas": contar_no_leidas(usuario_id=usuario_id)}
     transaction.on_commit(partial(capa.enviar_al_grupo, usuario_id, evento), robust=True)
     return True
+
+
+def marcar_todas_leidas(*, usuario_id: int) -> int:
+    """Mark every unread notification of the user read and tell all their tabs; return how many changed.
+
+    The tabs get ``notificaciones_leidas`` with the count left (0, unless a new one
+    committed meanwhile), as ``marcar_leida`` sends its own.
+    """
+    cambiadas = Notificacion.objects.filter(usuario_id=usuario_id, leida=False).update(leida=True)
+    if cambiadas:
+        evento = {"type": "notificaciones.leidas", "no_leidas": contar_no_leidas(usuario_id=usuario_id)}
+        transaction.on_commit(partial(capa.enviar_al_grupo, usuario_id, evento), robust=True)
+    return cambiadas

@@ -1,4 +1,7 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
 
 from . import services
 from .models import (
@@ -21,17 +24,68 @@ class ProveedorAdmin(admin.ModelAdmin):
     search_fields = ["nombre", "email"]
 
 
+class AjusteStockAdminForm(forms.Form):
+    motivo = forms.ChoiceField(label="Motivo", choices=[(m.value, m.label) for m in services.MOTIVOS_DE_AJUSTE])
+    cantidad = forms.IntegerField(label="Cantidad", help_text="Positiva suma unidades, negativa las resta.")
+
+
 @admin.register(Producto)
 class ProductoAdmin(admin.ModelAdmin):
+    """Products; ``stock`` is read-only: it moves only through movements (the actions below)."""
+
     list_display = ["nombre", "precio", "stock", "stock_minimo", "stock_bajo", "vendedor", "proveedor", "activo"]
     list_filter = ["activo", "proveedor", "vendedor"]
     search_fields = ["nombre", "descripcion"]
     list_select_related = ["vendedor", "proveedor"]
-    actions = ["reponer_10"]
+    readonly_fields = ["stock"]
+    actions = ["reponer_10", "ajustar_stock"]
 
     @admin.display(boolean=True, description="Stock bajo")
     def stock_bajo(self, obj):
         return obj.stock_bajo
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)  # a new product starts at the default, 0
+            return
+        # Only what the form holds: writing every field would put back the stock read when
+        # the form was loaded, undoing any sale committed since.
+        obj.save(update_fields=[campo for campo in form.fields if campo != "stock"])
+        services.actualizar_inventario(producto_id=obj.pk)
+
+    @admin.action(description="Ajustar stock (registra un movimiento)")
+    def ajustar_stock(self, request, queryset):
+        form = AjusteStockAdminForm(request.POST if "aplicar" in request.POST else None)
+        if form.is_valid():
+            hechos, errores = 0, []
+            for producto in queryset:
+                try:
+                    services.ajustar_stock(
+                        producto_id=producto.pk,
+                        cantidad=form.cleaned_data["cantidad"],
+                        motivo=form.cleaned_data["motivo"],
+                    )
+                    hechos += 1
+                except services.ErrorVenta as error:
+                    errores.append(str(error))
+            if hechos:
+                self.message_user(request, f"Stock ajustado en {hechos} productos.", messages.SUCCESS)
+            for error in errores:
+                self.message_user(request, error, messages.ERROR)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/ventas/producto/ajustar_stock.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Ajustar stock",
+                "productos": queryset,
+                "form": form,
+                "opts": self.model._meta,
+                "accion": "ajustar_stock",
+                "seleccion": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            },
+        )
 
     @admin.action(description="Reponer 10 unidades")
     def reponer_10(self, request, queryset):

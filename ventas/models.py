@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from .texto import normalizar
+
 
 class Proveedor(models.Model):
     nombre = models.CharField(max_length=200, unique=True)
@@ -35,9 +37,12 @@ class Producto(models.Model):
     alerta_stock_enviada = models.BooleanField(default=False, editable=False)
     cruces_stock_bajo = models.PositiveIntegerField(default=0, editable=False)
     creado = models.DateTimeField(auto_now_add=True)
+    # Name and description lower-cased and without accents (texto.normalizar), kept in
+    # sync by save(): the catalog's search reads it with a plain LIKE on any database.
+    busqueda = models.TextField(blank=True, editable=False)
 
     class Meta:
-        ordering = ["nombre"]
+        ordering = ["nombre", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(stock__gte=0), name="producto_stock_no_negativo"),
             models.CheckConstraint(condition=Q(precio__gt=0), name="producto_precio_positivo"),
@@ -45,6 +50,13 @@ class Producto(models.Model):
 
     def __str__(self):
         return self.nombre
+
+    def save(self, *args, **kwargs):
+        self.busqueda = normalizar(f"{self.nombre}\n{self.descripcion}")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"nombre", "descripcion"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "busqueda"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("ventas:producto", args=[self.pk])

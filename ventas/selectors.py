@@ -1,11 +1,22 @@
 """Reusable reads of the shop's data: what views, services and reports share."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from .models import ESTADOS_PAGADOS, CarritoCompra, DireccionEnvio, ItemCarrito, LineaVenta, Producto, Venta
+from .texto import normalizar
+
+# ?orden= of the catalog → its ORDER BY; each ends on the primary key, so the order is
+# total and a page boundary never repeats or skips a product.
+ORDENES_CATALOGO = {
+    "": ("nombre", "pk"),
+    "precio": ("precio", "pk"),
+    "-precio": ("-precio", "-pk"),
+    "nuevos": ("-creado", "-pk"),
+}
 
 
 def productos_activos() -> QuerySet[Producto]:
@@ -13,16 +24,51 @@ def productos_activos() -> QuerySet[Producto]:
     return Producto.objects.filter(activo=True).select_related("vendedor")
 
 
-def productos_en_catalogo(buscar: str = "") -> QuerySet[Producto]:
+def _con_fotos(productos: QuerySet[Producto]) -> QuerySet[Producto]:
+    """Prefetch each product's ready photos, oldest first, as ``fotos_listas``."""
+    from imagenes.models import ImagenUsuario
+
+    listas = ImagenUsuario.objects.filter(estado=ImagenUsuario.Estado.LISTA).order_by("creada", "pk")
+    return productos.prefetch_related(Prefetch("fotos", queryset=listas, to_attr="fotos_listas"))
+
+
+def productos_en_catalogo(buscar: str = "", orden: str = "") -> QuerySet[Producto]:
+    """Return the products on sale whose name or description holds ``buscar`` (case and accents
+    ignored), in ``orden`` (a key of ORDENES_CATALOGO; unknown ones sort by name), with their photos."""
     productos = productos_activos()
-    if buscar:
-        productos = productos.filter(nombre__icontains=buscar)
-    return productos
+    for palabra in normalizar(buscar).split():
+        productos = productos.filter(busqueda__contains=palabra)
+    return _con_fotos(productos.order_by(*ORDENES_CATALOGO.get(orden, ORDENES_CATALOGO[""])))
+
+
+def producto_con_fotos(producto_id: int) -> Producto:
+    """Return a product on sale with its ready photos (``fotos_listas``); raise DoesNotExist otherwise."""
+    return _con_fotos(productos_activos()).get(pk=producto_id)
 
 
 def productos_del_vendedor(vendedor) -> QuerySet[Producto]:
     """Return the products a seller has on sale."""
     return productos_activos().filter(vendedor=vendedor)
+
+
+def productos_de(vendedor) -> QuerySet[Producto]:
+    """Return every product of a seller, on sale or not: the ones they may edit."""
+    return Producto.objects.filter(vendedor=vendedor).order_by("nombre", "pk")
+
+
+def lineas_del_vendedor(
+    vendedor, *, estado: str = "", desde: date | None = None, hasta: date | None = None
+) -> QuerySet[LineaVenta]:
+    """Return a seller's order lines (theirs only), newest order first, filtered by the order's
+    state and by the day it was placed (``desde``/``hasta`` inclusive, in the shop's time zone)."""
+    lineas = LineaVenta.objects.filter(vendedor=vendedor).select_related("venta", "producto")
+    if estado:
+        lineas = lineas.filter(venta__estado=estado)
+    if desde:
+        lineas = lineas.filter(venta__fecha_creacion__date__gte=desde)
+    if hasta:
+        lineas = lineas.filter(venta__fecha_creacion__date__lte=hasta)
+    return lineas.order_by("-venta__fecha_creacion", "-venta__pk", "pk")
 
 
 def ventas_con_detalle() -> QuerySet[Venta]:
@@ -53,8 +99,15 @@ def items_del_carrito(carrito: CarritoCompra) -> QuerySet[ItemCarrito]:
     return carrito.items.select_related("producto")
 
 
+GRUPO_VENDEDORES = "Vendedores"
+
+
 def es_vendedor(usuario) -> bool:
-    return usuario.is_authenticated and (usuario.is_staff or usuario.productos.exists())
+    """Return whether a user sells: staff, anyone with a product, or a member of the group "Vendedores"
+    (how a new seller gets to create their first product)."""
+    return usuario.is_authenticated and (
+        usuario.is_staff or usuario.productos.exists() or usuario.groups.filter(name=GRUPO_VENDEDORES).exists()
+    )
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,11 +18,27 @@ from . import selectors, services
 from .forms import CambiarCantidadForm, CantidadForm, CheckoutForm
 from .models import ItemCarrito, Producto
 
+PRODUCTOS_POR_PAGINA = 24
+ORDENES_VISIBLES = [
+    ("", "Nombre"),
+    ("precio", "Precio: menor a mayor"),
+    ("-precio", "Precio: mayor a menor"),
+    ("nuevos", "Más nuevos"),
+]
+
 
 def catalogo(request):
     buscar = request.GET.get("q", "").strip()[:100]
+    orden = request.GET.get("orden", "")
+    if orden not in selectors.ORDENES_CATALOGO:
+        orden = ""
+    pagina = Paginator(selectors.productos_en_catalogo(buscar, orden), PRODUCTOS_POR_PAGINA).get_page(
+        request.GET.get("page")
+    )
     return render(
-        request, "ventas/catalogo.html", {"productos": selectors.productos_en_catalogo(buscar), "buscar": buscar}
+        request,
+        "ventas/catalogo.html",
+        {"productos": pagina, "pagina": pagina, "buscar": buscar, "orden": orden, "ordenes": ORDENES_VISIBLES},
     )
 
 
@@ -30,7 +47,10 @@ def producto(request, producto_id):
 
 
 def _pagina_producto(request, producto_id, *, form=None, status=200):
-    producto = get_object_or_404(selectors.productos_activos(), pk=producto_id)
+    try:
+        producto = selectors.producto_con_fotos(producto_id)
+    except Producto.DoesNotExist:
+        raise Http404("Ese producto no existe.") from None
     return render(
         request, "ventas/producto.html", {"producto": producto, "form": form or CantidadForm()}, status=status
     )

@@ -2,7 +2,7 @@
 
 Three things happen here, each safe on hostile input:
 
-- ``validar`` runs in the web request and never decodes a pixel: JPEG/PNG/WebP by
+- ``validar`` runs in the web request and never decodes a pixel: JPEG/PNG/WebP/HEIF by
   content, the pixel limit and a plausible pixels-per-byte ratio checked from the
   header (a 28-byte WebP that declares 40 MP is refused here), and a structural check
   that the file is whole (PNG chunk CRCs up to IEND, JPEG's end-of-image marker after
@@ -33,6 +33,7 @@ from .base import (
     ImagenInvalida,
     InfoImagen,
 )
+from .filtros import FILTROS, aplicar_filtro
 from .metadatos import leer_metadatos
 from .validacion import validar
 from .versiones import (
@@ -46,6 +47,7 @@ from .versiones import (
 
 __all__ = [
     "CALIDAD_JPEG",
+    "FILTROS",
     "FORMATOS",
     "MAX_MEMORIA",
     "MAX_PIXELES",
@@ -55,6 +57,7 @@ __all__ = [
     "Fuente",
     "ImagenInvalida",
     "InfoImagen",
+    "aplicar_filtro",
     "codificar_jpeg",
     "decodificar",
     "generar_versiones",

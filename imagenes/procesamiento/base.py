@@ -10,9 +10,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, BinaryIO
 
+import pillow_heif
 from PIL import Image, ImageFile
 
-FORMATOS = ("JPEG", "PNG", "WEBP")
+# HEIC/HEIF (phones' default) through libheif: Pillow opens it like the others, by
+# content, reading only the container's boxes until a pixel is asked for.
+pillow_heif.register_heif_opener()
+
+FORMATOS = ("JPEG", "PNG", "WEBP", "HEIF")
 # name → longest side, largest first: each size is made from the one before it.
 TAMANOS: dict[str, int] = {"large": 1080, "medium": 640, "thumbnail": 150}
 CALIDAD_JPEG = 85
@@ -71,7 +76,7 @@ def _como_archivo(fuente: Fuente) -> BinaryIO:
 
 
 def _abrir(fuente: Fuente, max_pixeles: int) -> ImageFile.ImageFile:
-    """Open by content (JPEG/PNG/WebP only) and check the pixel count before any decode.
+    """Open by content (JPEG/PNG/WebP/HEIF only) and check the pixel count before any decode.
 
     Call it inside ``_errores_de_pillow``, which turns what Pillow raises into ``ImagenInvalida``.
     """
@@ -104,7 +109,7 @@ def _errores_de_pillow(max_pixeles: int) -> Iterator[None]:
         except ImagenInvalida:
             raise  # ours, and a ValueError: not to be mistaken for Pillow's below
         except Image.UnidentifiedImageError:
-            raise ImagenInvalida("El archivo no es una imagen JPEG, PNG o WebP.") from None
+            raise ImagenInvalida("El archivo no es una imagen JPEG, PNG o WebP, ni una foto HEIC.") from None
         except BOMBAS:
             raise ImagenInvalida(_mensaje_pixeles(max_pixeles)) from None
         except ERRORES_PILLOW:

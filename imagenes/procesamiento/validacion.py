@@ -25,7 +25,7 @@ def validar(
     max_pixeles_por_byte: int = MAX_PIXELES_POR_BYTE,
     pixeles_libres: int = PIXELES_LIBRES,
 ) -> InfoImagen:
-    """Check that ``fuente`` is a whole JPEG/PNG/WebP within the limits; return its facts.
+    """Check that ``fuente`` is a whole JPEG/PNG/WebP/HEIF within the limits; return its facts.
 
     Raise ``ImagenInvalida`` with a message for the user otherwise. Only headers and
     compressed bytes are read, never a pixel decoded, so this is as cheap for a
@@ -50,8 +50,43 @@ def validar(
             imagen.verify()  # chunk lengths and CRCs up to IEND; nothing is inflated
         elif info.formato == "JPEG" and not _jpeg_completo(archivo):
             raise ImagenInvalida("El archivo de imagen está dañado o incompleto.")
+        elif info.formato == "HEIF" and not _heif_completo(archivo):
+            raise ImagenInvalida("El archivo de imagen está dañado o incompleto.")
         # A cut-off WebP never gets here: libwebp's demuxer refuses it in Image.open.
     return info
+
+
+def _heif_completo(archivo: BinaryIO) -> bool:
+    """Return whether the file's top-level boxes (ISO BMFF: ftyp, meta, mdat…) fill it exactly.
+
+    Each box starts with its 32-bit size (1: a 64-bit size follows its type; 0: to the
+    end of the file), so walking them reads 8–16 bytes per box. libheif opens a file
+    whose ``mdat`` (the coded picture, usually last) was cut off, and only the decode
+    would fail; here a box running past the end shows it.
+    """
+    archivo.seek(0, io.SEEK_END)
+    fin = archivo.tell()
+    posicion = 0
+    while posicion < fin:
+        archivo.seek(posicion)
+        cabecera = archivo.read(8)
+        if len(cabecera) < 8:
+            return False
+        largo = int.from_bytes(cabecera[:4], "big")
+        if largo == 1:
+            extendido = archivo.read(8)
+            if len(extendido) < 8:
+                return False
+            largo = int.from_bytes(extendido, "big")
+            minimo = 16
+        else:
+            minimo = 8
+        if largo == 0:
+            return True  # the last box runs to the end of the file
+        if largo < minimo or posicion + largo > fin:
+            return False
+        posicion += largo
+    return True
 
 
 def _jpeg_completo(archivo: BinaryIO) -> bool:

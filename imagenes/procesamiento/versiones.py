@@ -17,6 +17,7 @@ from .base import (
     _errores_de_pillow,
     _formato,
 )
+from .filtros import aplicar_filtro
 
 # Peak bytes per pixel of decodificar (decode, EXIF rotation, conversion to RGB or L),
 # measured with Pillow 13 on 9 MP images, upright and rotated, and rounded up (the
@@ -31,6 +32,9 @@ _BYTES_PNG = {
     "I;16": 12,  # [10.0] scaled through 32-bit "I"
     "I;16B": 12,
 }
+# HEIF: libheif's decoded planes, its interleaved RGB(A) copy and Pillow's image; not
+# measured like the others: rounded up from WebP's, the nearest decoder in shape.
+_BYTES_HEIF = 18
 _BYTES_PNG_OTRO = 16  # [13.0] RGBA, LA: a white background is pasted under an RGBA copy
 
 
@@ -89,6 +93,8 @@ def memoria_estimada(imagen: ImageFile.ImageFile, tamano_original: tuple[int, in
     formato = _formato(imagen)
     if formato == "WEBP":
         return pixeles * _BYTES_WEBP
+    if formato == "HEIF":
+        return pixeles * _BYTES_HEIF
     if formato == "JPEG":
         memoria = pixeles * _BYTES_JPEG
         if imagen.info.get("progressive") or imagen.info.get("progression"):
@@ -147,8 +153,12 @@ def generar_versiones(
     max_pixeles: int = MAX_PIXELES,
     max_memoria: int = MAX_MEMORIA,
     calidad: int = CALIDAD_JPEG,
+    filtro: str = "",
 ) -> dict[str, bytes]:
     """Return ``{name: jpeg bytes}`` for each size, fit inside its square, upright, no EXIF.
+
+    ``filtro`` (a name of ``filtros.FILTROS``, or "" for none) is applied once to the
+    decoded photo, so every version carries it.
 
     The photo is decoded once at the largest size needed; each smaller version is
     resized from the previous one (1080 → 640 → 150), which is both faster and as
@@ -156,6 +166,10 @@ def generar_versiones(
     """
     tamanos = dict(sorted((tamanos or TAMANOS).items(), key=lambda par: -par[1]))
     base, icc = decodificar(fuente, lado=max(tamanos.values()), max_pixeles=max_pixeles, max_memoria=max_memoria)
+    if filtro:
+        base = aplicar_filtro(base, filtro)
+        if icc and _espacio_icc(icc) != ("GRAY" if base.mode == "L" else "RGB"):
+            icc = None  # black and white out of a colour photo: its RGB profile no longer fits
     versiones: dict[str, bytes] = {}
     actual = base
     for nombre, lado in tamanos.items():

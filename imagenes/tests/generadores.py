@@ -151,3 +151,8 @@ def bomba_png_rgb(ancho: int = 6000, alto: int = 6000, filas_con_ruido: int = 2)
     partes.append(compresor.flush())
     cabecera = struct.pack(">IIBBBBB", ancho, alto, 8, 2, 0, 0, 0)  # 8-bit RGB
     return _png(cabecera, b"".join(partes))
+
+
+def heic(ancho: int = 640, alto: int = 480) -> bytes:
+    """A real HEIC photo, encoded by libheif through pillow-heif."""
+    return guardar(foto(ancho, alto), "HEIF", quality=80)

@@ -52,6 +52,10 @@ class SistemaNotificaciones {
         this.insignia.actualizar(mensaje.no_leidas);
         this.popups.quitar(mensaje.id);
         break;
+      case "notificaciones_leidas":
+        this.insignia.actualizar(mensaje.no_leidas);
+        this.popups.quitarTodos();
+        break;
       case "error":
         console.warn("Notificaciones:", mensaje.mensaje);
         break;

@@ -102,6 +102,10 @@ export class Popups {
     (this.temporizadores.get(popup) || []).forEach(clearTimeout);
   }
 
+  quitarTodos() {
+    this.contenedor.querySelectorAll(".popup").forEach((popup) => popup.remove());
+  }
+
   quitar(id) {
     this.contenedor.querySelectorAll(".popup").forEach((popup) => {
       if (popup.dataset.notificacion === String(id)) popup.remove();

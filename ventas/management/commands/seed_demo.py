@@ -1,4 +1,4 @@
-"""Create the demo users, suppliers and products. Safe to run again: it only adds what is missing."""
+"""Create the demo users, suppliers and products, each with a photo. Safe to run again: it adds what is missing."""
 
 import os
 from decimal import Decimal
@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from ventas.models import Producto, Proveedor
+
+from ._fotos_demo import dar_foto
 
 USUARIOS = [
     # username, email, first name, staff, superuser
@@ -87,9 +89,9 @@ class Command(BaseCommand):
             Proveedor.objects.get_or_create(nombre=nombre, defaults={"email": email})[0]
             for nombre, email in PROVEEDORES
         ]
-        nuevos = 0
+        nuevos = fotos = 0
         for nombre, descripcion, precio, stock, minimo, proveedor in PRODUCTOS:
-            _, creado = Producto.objects.get_or_create(
+            producto, creado = Producto.objects.get_or_create(
                 nombre=nombre,
                 vendedor=usuarios["vendedor"],
                 defaults={
@@ -101,8 +103,10 @@ class Command(BaseCommand):
                 },
             )
             nuevos += creado
+            fotos += dar_foto(producto)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo lista: usuarios {', '.join(usuarios)} (contraseña DEMO_PASSWORD), {nuevos} productos nuevos."
+                f"Demo lista: usuarios {', '.join(usuarios)} (contraseña DEMO_PASSWORD), "
+                f"{nuevos} productos nuevos, {fotos} fotos nuevas."
             )
         )
