@@ -25,7 +25,9 @@
   function mostrar(estado) {
     venta.dataset.estado = estado.estado;
     document.getElementById("venta-estado").textContent = estado.estado_texto;
-    document.getElementById("venta-nota").textContent = estado.nota || "";
+    // The payment's note lives in the payment section (templates/pagos/_pago_venta.html).
+    const nota = document.querySelector("[data-pago-nota]");
+    if (nota) nota.textContent = estado.nota || "";
     const pagada = PAGADOS.includes(estado.estado);
     document.getElementById("venta-progreso").hidden = !pagada;
     marcar("paso-factura", Boolean(estado.factura_url));

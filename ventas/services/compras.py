@@ -21,8 +21,10 @@ from outbox import services as outbox
 from .. import selectors
 from ..models import DireccionEnvio, LineaVenta, MovimientoInventario, Producto, Venta
 
-# A Stripe PaymentMethod id (pm_…), or the card token Stripe.js hands out for one (card_…, tok_…).
-METODO_DE_PAGO = re.compile(r"(pm|card|tok)_[A-Za-z0-9_]{1,200}")
+# A Stripe PaymentMethod id (pm_…), or a card id (card_…, what localstripe's Stripe.js
+# mock hands out; a PaymentIntent takes it as payment_method). Not a token (tok_…): a
+# PaymentIntent refuses one.
+METODO_DE_PAGO = re.compile(r"(pm|card)_[A-Za-z0-9_]{1,200}")
 
 
 class ErrorVenta(Exception):

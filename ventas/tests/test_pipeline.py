@@ -147,7 +147,7 @@ def _compradores_a_la_vez(producto_id, n):
     return resultados
 
 
-def test_veinte_compradores_para_cinco_unidades(celery_worker, buzon, vendedor):
+def test_veinte_compradores_para_cinco_unidades(localstripe, celery_worker, buzon, vendedor):
     producto = ProductoFactory(vendedor=vendedor, stock=5, stock_minimo=1, precio=Decimal("10.00"))
 
     resultados = _compradores_a_la_vez(producto.pk, 20)
@@ -159,7 +159,6 @@ def test_veinte_compradores_para_cinco_unidades(celery_worker, buzon, vendedor):
     assert Producto.objects.get(pk=producto.pk).stock == 0
     assert Venta.objects.filter(lineas__producto=producto).count() == 5
     assert MovimientoInventario.objects.filter(producto=producto).count() == 5
-    for venta in ventas:
-        assert pagar(venta)
+    # The session worker charges each at localstripe (pm_card_visa): then each pipeline runs.
     for venta in ventas:
         _esperar_email(buzon, venta, timeout=60)
