@@ -38,6 +38,12 @@ PAGINAS: list[Pagina] = [
     Pagina("mis imágenes", "/imagenes/"),
     Pagina("imagen", "/imagenes/{imagen}/"),
     Pagina("panel de vendedor", "/vendedor/"),
+    Pagina("mis productos", "/vendedor/productos/"),
+    Pagina("nuevo producto", "/vendedor/productos/nuevo/"),
+    Pagina("editar producto", "/vendedor/productos/{producto}/editar/"),
+    Pagina("ajustar stock", "/vendedor/productos/{producto}/stock/"),
+    Pagina("mis ventas", "/vendedor/ventas/"),
+    Pagina("notificaciones", "/notificaciones/"),
 ]
 
 # Desktop and phone (an iPhone 12–15's CSS viewport).
