@@ -14,6 +14,7 @@ def foto_de_producto(request, path):
 
 urlpatterns = [
     path("", include("ventas.urls")),
+    path("almacen/", include("almacen.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),

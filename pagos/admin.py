@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import EventoStripe, Pago
+from .models import EventoStripe, Pago, Reembolso
 
 
 class SoloLectura(admin.ModelAdmin):
@@ -31,3 +31,13 @@ class EventoStripeAdmin(SoloLectura):
     list_filter = ["tipo", "procesado"]
     search_fields = ["evento_id"]
     date_hierarchy = "recibido"
+
+
+@admin.register(Reembolso)
+class ReembolsoAdmin(SoloLectura):
+    """Refunds: a ``fallido`` one (Stripe refused) or a ``pendiente`` one with an error needs a person."""
+
+    list_display = ["venta", "estado", "refund_id", "monto_centavos", "intentos", "ultimo_error", "fecha_creacion"]
+    list_filter = ["estado"]
+    search_fields = ["refund_id", "payment_intent_id", "venta__numero"]
+    list_select_related = ["venta"]

@@ -28,3 +28,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # Invoices, uploads and their versions; the plugin empties it when a session starts.
 MEDIA_ROOT = str(VAR_DIR / "test-media")
+
+# The warehouse webhook: the secret every process signs with, and quick, few retries.
+WAREHOUSE_WEBHOOK_SECRET = "secreto-almacen-pruebas"
+ALMACEN_WEBHOOK_TIMEOUT = 2.0
+ALMACEN_WEBHOOK_MAX_INTENTOS = 4
+ALMACEN_WEBHOOK_REINTENTO_SEGUNDOS = 0.2
+REEMBOLSO_MAX_REINTENTOS = 2

@@ -50,6 +50,7 @@
       celda("Pagada"),
       celda(fecha(venta.timestamp)),
     );
+    fila.children[4].className = "estado"; // estado_ventas.js updates it on each venta_actualizada
     tbody.prepend(fila);
     while (tbody.children.length > MAX_FILAS) tbody.lastElementChild.remove();
   }

@@ -4,9 +4,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from almacen.avisos import GRUPO as GRUPO_ALMACEN
 from ventas.models import Producto, Proveedor
 
 USUARIOS = [
@@ -14,6 +16,7 @@ USUARIOS = [
     ("admin", "admin@mitienda.local", "Admin", True, True),
     ("vendedor", "vendedor@mitienda.local", "Valeria Vendedora", False, False),
     ("comprador", "comprador@mitienda.local", "Carlos Comprador", False, False),
+    ("almacen", "almacen@mitienda.local", "Alma Almacén", False, False),
 ]
 
 PROVEEDORES = [
@@ -54,6 +57,8 @@ class Command(BaseCommand):
                 usuario.set_password(settings.DEMO_PASSWORD)
                 usuario.save(update_fields=["password"])
             usuarios[username] = usuario
+        # The warehouse user opens /almacen/ through its group (created by almacen's migration).
+        Group.objects.get_or_create(name=GRUPO_ALMACEN)[0].user_set.add(usuarios["almacen"])
 
         proveedores = [
             Proveedor.objects.get_or_create(nombre=nombre, defaults={"email": email})[0]
