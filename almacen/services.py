@@ -44,6 +44,8 @@ def _rechazo(venta_id: int, accion: str) -> TransicionInvalida:
     venta = Venta.objects.filter(pk=venta_id).only("numero", "estado").first()
     if venta is None:
         return TransicionInvalida("Ese pedido no existe.")
+    if accion == "cancelar" and venta.estado == Estado.CANCELADA:
+        return TransicionInvalida(f"El pedido {venta.numero} ya está cancelado.")
     plantilla = _YA.get(venta.estado, "El pedido {numero} está {estado}: no se puede " + accion + ".")
     return TransicionInvalida(plantilla.format(numero=venta.numero, estado=venta.get_estado_display().lower()))
 

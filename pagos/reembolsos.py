@@ -116,7 +116,7 @@ def _refund_existente(cliente: stripe.StripeClient, reembolso: Reembolso):
         return cliente.v1.refunds.retrieve(reembolso.refund_id)
     refunds = cliente.v1.refunds.list(params={"payment_intent": reembolso.payment_intent_id, "limit": 100})
     for refund in refunds.data:
-        if (refund.metadata or {}).get("venta_id") == str(reembolso.venta_id):
+        if (refund.to_dict().get("metadata") or {}).get("venta_id") == str(reembolso.venta_id):
             return refund
     return None
 
