@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 async def hasta(ws, condicion, timeout: float = 20) -> dict:
     """Return the next message on ``ws`` that satisfies ``condicion`` (skipping the others)."""
+
     async def buscar():
         while True:
             mensaje = await recibir(ws, timeout=timeout)
@@ -37,13 +38,18 @@ def _actualizada(venta_id: int, estado: str):
     return lambda m: m["type"] == "venta_actualizada" and m.get("venta_id") == venta_id and m["estado"] == estado
 
 
-async def test_pagada_preparada_enviada_entregada(celery_worker, daphne, localstripe, buzon, comprador, almacenista, producto):
+async def test_pagada_preparada_enviada_entregada(
+    celery_worker, daphne, localstripe, buzon, comprador, almacenista, producto
+):
     _, puerto = daphne
     base = f"http://127.0.0.1:{puerto}"
     cookie_comprador = await database_sync_to_async(cookie_de_sesion)(comprador)
     cookie_almacen = await database_sync_to_async(cookie_de_sesion)(almacenista)
     try:
-        async with socket_de(puerto, cookie_comprador) as del_comprador, socket_de(puerto, cookie_almacen) as del_almacen:
+        async with (
+            socket_de(puerto, cookie_comprador) as del_comprador,
+            socket_de(puerto, cookie_almacen) as del_almacen,
+        ):
             assert (await recibir(del_comprador))["type"] == "connection_established"
             assert (await recibir(del_almacen))["type"] == "connection_established"
 
@@ -134,7 +140,9 @@ def test_cancelar_antes_del_envio_reembolsa_una_vez(celery_worker, localstripe, 
     assert len([m for m in buzon.para(comprador.email) if str(m["Subject"]).startswith("Cancelamos")]) == 1
 
 
-def test_un_reembolso_que_stripe_rechaza_queda_fallido_y_visible(celery_worker, localstripe, admin_client, venta_pagada):
+def test_un_reembolso_que_stripe_rechaza_queda_fallido_y_visible(
+    celery_worker, localstripe, admin_client, venta_pagada
+):
     # A PaymentIntent Stripe does not know: it refuses the refund; the order stays cancelled, the refund failed.
     venta = venta_pagada(Venta.Estado.PREPARADA, pago_referencia="pi_desconocido_en_stripe")
     from almacen import services

@@ -48,7 +48,10 @@ def test_cada_accion_pide_csrf(almacenista, comprador, venta_pagada):
     estricto = Client(enforce_csrf_checks=True)
     estricto.force_login(almacenista)
     for accion in ACCIONES:
-        assert estricto.post(f"/almacen/ventas/{venta.pk}/{accion}/", {"transportista": "X", "guia": "1"}).status_code == 403
+        assert (
+            estricto.post(f"/almacen/ventas/{venta.pk}/{accion}/", {"transportista": "X", "guia": "1"}).status_code
+            == 403
+        )
     estricto.force_login(comprador)
     assert estricto.post(f"/ventas/{venta.pk}/cancelar/").status_code == 403
     venta.refresh_from_db()
