@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from .models import EventoStripe, Pago, Reembolso
 
@@ -41,3 +41,14 @@ class ReembolsoAdmin(SoloLectura):
     list_filter = ["estado"]
     search_fields = ["refund_id", "payment_intent_id", "venta__numero"]
     list_select_related = ["venta"]
+    actions = ["reintentar"]
+
+    @admin.action(description="Reintentar el reembolso", permissions=["reintentar"])
+    def reintentar(self, request, queryset):
+        from .reembolsos import reintentar
+
+        cuantos = reintentar(venta_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{cuantos} reembolsos se intentarán de nuevo.", messages.SUCCESS)
+
+    def has_reintentar_permission(self, request):
+        return request.user.has_perm("pagos.change_reembolso")

@@ -124,3 +124,18 @@ def _refund_existente(cliente: stripe.StripeClient, reembolso: Reembolso):
 def marcar_sin_respuesta(*, venta_id: int, error: str) -> None:
     """The task gave up retrying: the refund stays ``pendiente`` with why, for staff in the admin."""
     _soltar(venta_id, ultimo_error=f"Sin respuesta de Stripe tras los reintentos: {error}"[:2000])
+
+
+@transaction.atomic
+def reintentar(*, venta_ids) -> int:
+    """Send the refunds of ``venta_ids`` again (pending or failed, not done); return how many.
+
+    For staff once Stripe is back or the cause is fixed: the same once-only task, which
+    finds a refund already made before it makes one.
+    """
+    filas = Reembolso.objects.filter(pk__in=venta_ids).exclude(estado=Reembolso.Estado.REEMBOLSADO)
+    ids = sorted(filas.values_list("pk", flat=True))
+    filas.update(estado=Reembolso.Estado.PENDIENTE, reclamado_hasta=None)
+    for venta_id in ids:
+        outbox.enqueue(TAREA, args=[venta_id])
+    return len(ids)
