@@ -130,6 +130,10 @@ def notificar_almacen(*, venta_id: int, tipo: str) -> bool:
     if venta is None:
         logger.warning("Venta %s no existe; nada que avisar al almacén", venta_id)
         return False
+    if tipo == EventoAlmacen.Tipo.CANCELADA:
+        # Its "paid" event goes first, even when that task is late: the events of an
+        # order are delivered in the order of their rows.
+        entregas.registrar(venta, EventoAlmacen.Tipo.PAGADA)
     _, creado = entregas.registrar(venta, tipo)
     if creado:
         avisos.avisar_al_almacen(venta)

@@ -107,6 +107,9 @@ def reembolsar(*, venta_id: int) -> str:
     }.get(refund.status, Reembolso.Estado.PENDIENTE)
     _soltar(venta_id, refund_id=refund.id, estado=estado, ultimo_error="" if estado != "fallido" else refund.status)
     logger.info("Venta %s: reembolso %s %s", venta_id, refund.id, refund.status)
+    if estado == Reembolso.Estado.PENDIENTE:
+        # Stripe still processes it: ask again later (the task's retries), by its stored id.
+        raise ReembolsoNoDisponible(f"Stripe aún procesa el reembolso {refund.id} ({refund.status})")
     return estado
 
 

@@ -112,3 +112,14 @@ def test_el_almacen_sabe_que_se_cancelo(almacenista, venta_pagada, accion):
             services.preparar(venta_id=venta.pk)
         else:
             services.enviar(venta_id=venta.pk, transportista="DHL", guia="1")
+
+
+def test_seed_demo_deja_al_usuario_almacen_en_su_grupo(db):
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    cliente = Client()
+    assert cliente.login(username="almacen", password="demo12345")
+    assert cliente.get("/almacen/").status_code == 200
+    assert cliente.get("/vendedor/").status_code == 403

@@ -60,11 +60,7 @@
     const art = elemento("article", undefined, "tarjeta pedido-almacen nueva");
     art.dataset.venta = String(ventaId);
     art.dataset.estado = venta.estado;
-    const h3 = elemento("h3", "Pedido ");
-    const enlace = elemento("a", String(venta.numero || ventaId));
-    enlace.href = `/ventas/${ventaId}/`;
-    h3.appendChild(enlace);
-    art.appendChild(h3);
+    art.appendChild(elemento("h3", `Pedido ${venta.numero || ventaId}`));
     const lineas = elemento("ul", undefined, "lineas");
     (Array.isArray(venta.lineas) ? venta.lineas : []).forEach((linea) => {
       const li = elemento("li");

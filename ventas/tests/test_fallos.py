@@ -342,7 +342,10 @@ def test_el_mismo_mensaje_entregado_dos_veces(celery_worker, buzon, comprador, v
         venta = comprar_y_pagar(comprador=comprador, producto_id=producto.pk, cantidad=2)  # 5 -> 3 (< 4)
     finally:
         before_task_publish.disconnect(capturar)
-    assert [h["task"] for _, _, _, h, _ in publicados] == ["ventas.tasks.procesar_venta_completa"]
+    assert [h["task"] for _, _, _, h, _ in publicados] == [
+        "ventas.tasks.procesar_venta_completa",
+        "almacen.tasks.notificar_almacen",
+    ]
 
     # The very same messages (same task ids, same bodies) twice more, while the
     # first delivery may still be running.

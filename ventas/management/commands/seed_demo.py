@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -59,6 +60,13 @@ class Command(BaseCommand):
             usuarios[username] = usuario
         # The warehouse user opens /almacen/ through its group (created by almacen's migration).
         Group.objects.get_or_create(name=GRUPO_ALMACEN)[0].user_set.add(usuarios["almacen"])
+        if apps.is_installed("allauth.account"):
+            from allauth.account.models import EmailAddress
+
+            almacen = usuarios["almacen"]
+            EmailAddress.objects.get_or_create(
+                user=almacen, email=almacen.email, defaults={"verified": True, "primary": True}
+            )
 
         proveedores = [
             Proveedor.objects.get_or_create(nombre=nombre, defaults={"email": email})[0]
