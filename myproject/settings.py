@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "deadletter",
     "pagos",
     "cuentas",
+    "almacen",
 ]
 
 MIDDLEWARE = [
@@ -110,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ventas.context_processors.tienda",
+                "almacen.context_processors.almacen",
                 "notificaciones.context_processors.notificaciones",
                 "cuentas.context_processors.cuentas",
             ],
@@ -305,6 +307,22 @@ PAGO_CONCILIAR_DESPUES_MINUTOS = env.int("PAGO_CONCILIAR_DESPUES_MINUTOS", defau
 # many seconds, capped below the visibility timeout, this many times at most.
 PAGO_REINTENTO_SEGUNDOS = env.int("PAGO_REINTENTO_SEGUNDOS", default=5)
 PAGO_MAX_REINTENTOS = env.int("PAGO_MAX_REINTENTOS", default=8)
+# A refund that Stripe cannot be reached for is retried this many times, then left
+# pending in the admin (docs/almacen.md).
+REEMBOLSO_MAX_REINTENTOS = env.int("REEMBOLSO_MAX_REINTENTOS", default=8)
+
+# Warehouse
+# ------------------------------------------------------------------------------
+# Optional external warehouse system: every paid and every cancelled order is POSTed
+# there as signed JSON (docs/almacen.md). Empty URL: nothing is sent.
+WAREHOUSE_WEBHOOK_URL = env("WAREHOUSE_WEBHOOK_URL", default="")
+WAREHOUSE_WEBHOOK_SECRET = env("WAREHOUSE_WEBHOOK_SECRET", default="")
+if WAREHOUSE_WEBHOOK_URL and not WAREHOUSE_WEBHOOK_SECRET:
+    raise ImproperlyConfigured("WAREHOUSE_WEBHOOK_URL needs WAREHOUSE_WEBHOOK_SECRET to sign what it sends")
+ALMACEN_WEBHOOK_TIMEOUT = env.float("ALMACEN_WEBHOOK_TIMEOUT", default=5.0)
+# Attempts per event (timeouts, connection errors, 5xx), backoff doubling from this many seconds.
+ALMACEN_WEBHOOK_MAX_INTENTOS = env.int("ALMACEN_WEBHOOK_MAX_INTENTOS", default=8)
+ALMACEN_WEBHOOK_REINTENTO_SEGUNDOS = env.float("ALMACEN_WEBHOOK_REINTENTO_SEGUNDOS", default=5.0)
 
 
 def _origen(url: str) -> str:
@@ -484,6 +502,7 @@ CELERY_TASK_ROUTES = {
     "*.tasks.actualizar_estadisticas": {"queue": "analytics"},
     # Payments wait on Stripe's round trips: their own queue, so a slow Stripe holds up nothing else.
     "pagos.tasks.*": {"queue": "pagos"},
+    "almacen.tasks.enviar_email_*": {"queue": "emails"},
 }
 
 # Cache

@@ -16,6 +16,7 @@ urlpatterns = [
     path("vendedor/", include("vendedor.urls")),
     path("notificaciones/", include("notificaciones.urls")),
     path("accounts/", include("cuentas.urls")),
+    path("almacen/", include("almacen.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
     path("health/detalle/", health_detalle, name="health_detalle"),

@@ -58,3 +58,43 @@ class EventoStripe(models.Model):
 
     def __str__(self):
         return f"{self.tipo} {self.evento_id}"
+
+
+class Reembolso(models.Model):
+    """The refund of a cancelled order: one Stripe Refund for the whole charge, at most once.
+
+    Written as ``pendiente`` in the transaction that cancels the order (with its task in
+    the outbox), so a refund is never forgotten. ``refund_id`` is stored as soon as
+    Stripe answers; before creating one the task asks Stripe for the refunds of the
+    PaymentIntent, so a run that died between Stripe's answer and our write adopts that
+    refund instead of making a second. A refund Stripe refuses, or that keeps failing,
+    stays here as ``fallido`` (or ``pendiente``) with its error, for staff to see.
+    """
+
+    class Estado(models.TextChoices):
+        PENDIENTE = "pendiente", "Pendiente"
+        REEMBOLSADO = "reembolsado", "Reembolsado"
+        FALLIDO = "fallido", "Fallido"
+
+    venta = models.OneToOneField("ventas.Venta", on_delete=models.PROTECT, related_name="reembolso", primary_key=True)
+    payment_intent_id = models.CharField(max_length=255)
+    refund_id = models.CharField(max_length=255, blank=True, db_index=True)
+    monto_centavos = models.PositiveBigIntegerField()
+    estado = models.CharField(max_length=20, choices=Estado, default=Estado.PENDIENTE, db_index=True)
+    intentos = models.PositiveIntegerField(default=0)
+    ultimo_error = models.TextField(blank=True)
+    # The lease of the run talking to Stripe about it: a second run waits instead of creating too.
+    reclamado_hasta = models.DateTimeField(null=True, blank=True)
+    fecha_creacion = models.DateTimeField(auto_now_add=True)
+    fecha_actualizacion = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-fecha_creacion"]
+        verbose_name = "reembolso"
+        verbose_name_plural = "reembolsos"
+        constraints = [
+            models.UniqueConstraint(fields=["refund_id"], condition=~Q(refund_id=""), name="reembolso_refund_unico"),
+        ]
+
+    def __str__(self):
+        return f"Reembolso de la venta {self.venta_id} ({self.get_estado_display()})"

@@ -53,3 +53,23 @@ def procesar_evento_stripe(evento_id: int) -> str:
 def conciliar_pagos() -> dict[str, int]:
     """Beat, every 5 minutes: settle or expire the orders still waiting for their payment."""
     return services.conciliar()
+
+
+@shared_task(bind=True, name="pagos.tasks.reembolsar_venta", ignore_result=True, max_retries=None)
+def reembolsar_venta(self, venta_id: int) -> str:
+    """Refund cancelled order ``venta_id`` once; while Stripe is unreachable, try again with backoff.
+
+    After ``REEMBOLSO_MAX_REINTENTOS`` retries the refund stays ``pendiente`` in the
+    admin with its last error (docs/almacen.md); an operator re-sends it from there.
+    """
+    from . import reembolsos
+
+    try:
+        return reembolsos.reembolsar(venta_id=venta_id)
+    except reembolsos.ReembolsoNoDisponible as error:
+        if self.request.retries >= settings.REEMBOLSO_MAX_REINTENTOS:
+            logger.error("Venta %s: el reembolso sigue sin hacerse tras %s reintentos; queda pendiente",
+                         venta_id, self.request.retries)  # fmt: skip
+            reembolsos.marcar_sin_respuesta(venta_id=venta_id, error=str(error))
+            return "pendiente"
+        raise self.retry(exc=error, countdown=espera(self.request.retries)) from None

@@ -30,3 +30,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # process the tests start may get a folder of its own (PRUEBAS_MEDIA_ROOT), e.g. to prove
 # that with media on S3 it writes nothing to its local disk.
 MEDIA_ROOT = os.environ.get("PRUEBAS_MEDIA_ROOT") or str(VAR_DIR / "test-media")
+
+# The warehouse webhook: the secret every process signs with, and quick, few retries.
+WAREHOUSE_WEBHOOK_SECRET = "secreto-almacen-pruebas"
+ALMACEN_WEBHOOK_TIMEOUT = 2.0
+ALMACEN_WEBHOOK_MAX_INTENTOS = 4
+ALMACEN_WEBHOOK_REINTENTO_SEGUNDOS = 0.2
+REEMBOLSO_MAX_REINTENTOS = 2

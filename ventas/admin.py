@@ -132,7 +132,35 @@ class VentaAdmin(admin.ModelAdmin):
         "factura",
         "fecha_creacion",
         "fecha_pago",
+        "fecha_preparada",
+        "transportista",
+        "guia",
+        "fecha_enviada",
+        "fecha_entregada",
+        "fecha_cancelada",
+        "reembolso",
     ]
+    actions = ["cancelar_y_reembolsar"]
+
+    @admin.display(description="Reembolso")
+    def reembolso(self, obj):
+        reembolso = getattr(obj, "reembolso", None)
+        if reembolso is None:
+            return "—"
+        return f"{reembolso.get_estado_display()} {reembolso.refund_id} {reembolso.ultimo_error[:200]}".strip()
+
+    @admin.action(description="Cancelar y reembolsar", permissions=["change"])
+    def cancelar_y_reembolsar(self, request, queryset):
+        """The same service the buyer's button calls: refund once, stock back, everyone told."""
+        from almacen import services as almacen
+
+        for venta in queryset.order_by("pk"):
+            try:
+                almacen.cancelar(venta_id=venta.pk)
+            except almacen.TransicionInvalida as error:
+                self.message_user(request, str(error), messages.WARNING)
+            else:
+                self.message_user(request, f"Pedido {venta.numero} cancelado; reembolso en curso.", messages.SUCCESS)
 
 
 @admin.register(DireccionEnvio)

@@ -107,6 +107,13 @@ class Venta(models.Model):
     factura = models.FileField("factura", upload_to="facturas/", blank=True)
     fecha_creacion = models.DateTimeField("fecha de creación", auto_now_add=True, db_index=True)
     fecha_pago = models.DateTimeField("fecha de pago", null=True, blank=True, editable=False)
+    # Fulfilment (almacen.services): when each step happened, and how it travels.
+    fecha_preparada = models.DateTimeField("fecha de preparación", null=True, blank=True, editable=False)
+    fecha_enviada = models.DateTimeField("fecha de envío", null=True, blank=True, editable=False)
+    fecha_entregada = models.DateTimeField("fecha de entrega", null=True, blank=True, editable=False)
+    fecha_cancelada = models.DateTimeField("fecha de cancelación", null=True, blank=True, editable=False)
+    transportista = models.CharField("transportista", max_length=100, blank=True, editable=False)
+    guia = models.CharField("número de guía", max_length=100, blank=True, editable=False)
 
     class Meta:
         ordering = ["-fecha_creacion", "-pk"]
@@ -132,6 +139,9 @@ class Venta(models.Model):
         """Whether the money was taken (and not given back): the order's pipeline may run."""
         return self.estado in ESTADOS_PAGADOS
 
+
+# The states the buyer may still cancel from (nothing has left the warehouse).
+ESTADOS_CANCELABLES = (Venta.Estado.PAGADA, Venta.Estado.PREPARADA)
 
 # The states of an order whose payment went through: what reports and dashboards count.
 ESTADOS_PAGADOS = (

@@ -11,6 +11,7 @@ urlpatterns = [
     path("ventas/comprar/<int:producto_id>/", views.comprar, name="comprar"),
     path("ventas/<int:venta_id>/", views.venta, name="venta"),
     path("ventas/<int:venta_id>/estado/", views.venta_estado, name="venta_estado"),
+    path("ventas/<int:venta_id>/cancelar/", views.cancelar, name="cancelar"),
     path("ventas/<int:venta_id>/factura.pdf", views.factura, name="factura"),
     path("carrito/", views.carrito, name="carrito"),
     path("carrito/agregar/<int:producto_id>/", views.agregar_al_carrito, name="agregar_al_carrito"),

@@ -16,7 +16,7 @@ from pagos import selectors as pagos
 
 from . import selectors, services
 from .forms import CambiarCantidadForm, CantidadForm, CheckoutForm
-from .models import ItemCarrito, Producto
+from .models import ESTADOS_CANCELABLES, ItemCarrito, Producto, Venta
 
 PRODUCTOS_POR_PAGINA = 24
 ORDENES_VISIBLES = [
@@ -177,10 +177,45 @@ def venta_estado(request, venta_id):
                 for linea in venta.lineas.all()
             ],
             "email_enviado": venta.email_enviado,
+            **_seguimiento(venta),
             "factura_url": venta.get_absolute_url() + "factura.pdf" if venta.factura else None,
             "pago": pagos.resumen_pago(venta, request.user),
         }
     )
+
+
+def _seguimiento(venta) -> dict:
+    """Return the order's fulfilment for its page: carrier, tracking number, when each step happened."""
+    from almacen.avisos import datos_de_venta
+
+    datos = datos_de_venta(venta)
+    return {
+        "transportista": datos["transportista"],
+        "guia": datos["guia"],
+        "fechas": datos["fechas"],
+        "cancelable": venta.estado in ESTADOS_CANCELABLES,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def cancelar(request, venta_id):
+    """The buyer cancels their order before it ships: GET asks to confirm, POST cancels (refund, stock back).
+
+    Someone else's order is 404, as if it did not exist.
+    """
+    from almacen import services as almacen
+
+    venta = get_object_or_404(Venta, pk=venta_id, comprador=request.user)
+    if request.method != "POST":
+        return render(request, "ventas/cancelar.html", {"venta": venta})
+    try:
+        almacen.cancelar(venta_id=venta.pk)
+    except almacen.TransicionInvalida as error:
+        messages.error(request, str(error))
+        return redirect(venta)
+    messages.success(request, f"Cancelamos tu pedido {venta.numero}. Te devolveremos el pago a tu tarjeta.")
+    return redirect(venta)
 
 
 @login_required

@@ -142,8 +142,8 @@ def test_las_tareas_de_una_venta_van_a_las_colas_de_sus_rutas(rabbitmq, conexion
         capture_output=True,
         timeout=60,
     )
-    # No worker yet: the sale's one task (its pipeline) waits in the default queue.
-    esperar_colas(conexion, celery=1, emails=0, procesamiento_pesado=0, analytics=0)
+    # No worker yet: the sale's two tasks (its pipeline, the warehouse's alert) wait in the default queue.
+    esperar_colas(conexion, celery=2, emails=0, procesamiento_pesado=0, analytics=0)
 
     # A worker on `celery` only runs them; what they start goes where the routes say and waits there.
     worker = iniciar_worker("rabbit-general", colas="celery", concurrencia=1, CELERY_BROKER_URL=rabbitmq)

@@ -48,6 +48,7 @@ import { dinero, fechaIso } from "./formato.js";
     Array.from(fila.children).forEach((td, i) => {
       if (columnas[i]) td.dataset.label = columnas[i];
     });
+    fila.children[4].className = "estado"; // estado_ventas.js updates it on each venta_actualizada
     tbody.prepend(fila);
     while (tbody.children.length > MAX_FILAS) tbody.lastElementChild.remove();
   }

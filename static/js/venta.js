@@ -22,6 +22,28 @@
     li.querySelectorAll(".listo, a").forEach((el) => { el.hidden = !hecho; });
   }
 
+  const FORMATO = new Intl.DateTimeFormat("es-MX", {
+    timeZone: document.documentElement.dataset.zona || "America/Mexico_City",
+    day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit",
+  });
+
+  // The fulfilment timeline: each step done once its date is known; carrier and tracking once shipped.
+  function seguimiento(estado) {
+    const linea = document.getElementById("venta-linea-tiempo");
+    if (!linea || !estado.fechas) return;
+    linea.hidden = !(PAGADOS.includes(estado.estado) || estado.estado === "cancelada");
+    Object.entries(estado.fechas).forEach(([paso, cuando]) => {
+      const li = linea.querySelector(`li[data-paso="${paso}"]`);
+      if (!li) return;
+      li.classList.toggle("hecho", Boolean(cuando));
+      if (paso === "cancelada") li.hidden = !cuando;
+      li.querySelector("time").textContent = cuando ? FORMATO.format(new Date(cuando)) : "";
+    });
+    document.getElementById("venta-guia").textContent = estado.guia ? `${estado.transportista} · guía ${estado.guia}` : "";
+    const cancelar = document.getElementById("venta-cancelar");
+    if (cancelar) cancelar.hidden = !estado.cancelable;
+  }
+
   function mostrar(estado) {
     venta.dataset.estado = estado.estado;
     document.getElementById("venta-estado").textContent = estado.estado_texto;
@@ -30,6 +52,7 @@
     if (nota) nota.textContent = estado.nota || "";
     const pagada = PAGADOS.includes(estado.estado);
     document.getElementById("venta-progreso").hidden = !pagada;
+    seguimiento(estado);
     marcar("paso-factura", Boolean(estado.factura_url));
     marcar("paso-email", estado.email_enviado);
     venta.dispatchEvent(new CustomEvent("mitienda:venta", { detail: estado, bubbles: true }));

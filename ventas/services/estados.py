@@ -52,6 +52,7 @@ def marcar_pagada(*, venta_id: int, referencia: str) -> bool:
         return False
     venta = Venta.objects.select_related("comprador").get(pk=venta_id)
     outbox.enqueue("ventas.tasks.procesar_venta_completa", args=[venta.pk])
+    outbox.enqueue("almacen.tasks.notificar_almacen", args=[venta.pk, "venta.pagada"])
     _avisar(venta, vendedores=True)
     return True
 

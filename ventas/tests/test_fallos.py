@@ -74,8 +74,13 @@ def test_redis_caido_al_comprar_la_venta_se_guarda_y_el_relay_la_completa(
     with transaction.atomic():
         OutboxMessage.objects.filter(pk=cobro.pk).delete()
         assert pagar(venta)
-    [fila] = OutboxMessage.objects.all()
+    fila, al_almacen = OutboxMessage.objects.order_by("pk")
     assert (fila.task_name, fila.args, fila.sent_at) == ("ventas.tasks.procesar_venta_completa", [venta.pk], None)
+    assert (al_almacen.task_name, al_almacen.args, al_almacen.sent_at) == (
+        "almacen.tasks.notificar_almacen",
+        [venta.pk, "venta.pagada"],
+        None,
+    )
 
     # Redis comes back empty on the same port (no persistence); the relay (a Beat task
     # every few seconds) publishes the row, unattended.
@@ -337,7 +342,10 @@ def test_el_mismo_mensaje_entregado_dos_veces(celery_worker, buzon, comprador, v
         venta = comprar_y_pagar(comprador=comprador, producto_id=producto.pk, cantidad=2)  # 5 -> 3 (< 4)
     finally:
         before_task_publish.disconnect(capturar)
-    assert [h["task"] for _, _, _, h, _ in publicados] == ["ventas.tasks.procesar_venta_completa"]
+    assert [h["task"] for _, _, _, h, _ in publicados] == [
+        "ventas.tasks.procesar_venta_completa",
+        "almacen.tasks.notificar_almacen",
+    ]
 
     # The very same messages (same task ids, same bodies) twice more, while the
     # first delivery may still be running.

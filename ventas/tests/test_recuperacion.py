@@ -118,8 +118,10 @@ def test_un_proceso_muerto_justo_tras_confirmar_no_pierde_la_venta(relay_del_out
     assert hecho.returncode == -signal.SIGKILL, hecho.stderr
 
     venta = Venta.objects.get()
-    [fila] = OutboxMessage.objects.all()
+    # The pipeline and the warehouse's alert, both rows of the payment's transaction.
+    fila, al_almacen = OutboxMessage.objects.order_by("pk")
     assert (fila.task_name, fila.args, fila.sent_at) == ("ventas.tasks.procesar_venta_completa", [venta.pk], None)
+    assert (al_almacen.task_name, al_almacen.args) == ("almacen.tasks.notificar_almacen", [venta.pk, "venta.pagada"])
     # Still held by the dead process's callback: the relay waits for its lease to end.
     assert fila.claimed_until > timezone.now()
 

@@ -49,8 +49,10 @@ def test_pagada_avisa_a_cada_vendedor_una_vez_y_arranca_el_proceso(comprador, pr
     venta.refresh_from_db()
     assert (venta.estado, venta.pago_referencia) == (Venta.Estado.PAGADA, f"pi_prueba_{venta.pk}")
     assert venta.fecha_pago is not None
-    assert list(OutboxMessage.objects.values_list("task_name", "args")) == [
-        ("ventas.tasks.procesar_venta_completa", [venta.pk])
+    # The pipeline, and the warehouse told (DESIGN.md flow 2), once each.
+    assert list(OutboxMessage.objects.order_by("pk").values_list("task_name", "args")) == [
+        ("ventas.tasks.procesar_venta_completa", [venta.pk]),
+        ("almacen.tasks.notificar_almacen", [venta.pk, "venta.pagada"]),
     ]
     aviso = Notificacion.objects.get(usuario=producto.vendedor, tipo="nueva_venta")
     assert aviso.datos == {

@@ -3,11 +3,14 @@
 import os
 from decimal import Decimal
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from almacen.avisos import GRUPO as GRUPO_ALMACEN
 from ventas.models import Producto, Proveedor
 
 from ._fotos_demo import dar_foto
@@ -17,6 +20,7 @@ USUARIOS = [
     ("admin", "admin@mitienda.local", "Admin", True, True),
     ("vendedor", "vendedor@mitienda.local", "Valeria Vendedora", False, False),
     ("comprador", "comprador@mitienda.local", "Carlos Comprador", False, False),
+    ("almacen", "almacen@mitienda.local", "Alma Almacén", False, False),
 ]
 
 PROVEEDORES = [
@@ -84,6 +88,15 @@ class Command(BaseCommand):
                 user=usuario, email__iexact=email, defaults={"email": email, "verified": True, "primary": True}
             )
             usuarios[username] = usuario
+        # The warehouse user opens /almacen/ through its group (created by almacen's migration).
+        Group.objects.get_or_create(name=GRUPO_ALMACEN)[0].user_set.add(usuarios["almacen"])
+        if apps.is_installed("allauth.account"):
+            from allauth.account.models import EmailAddress
+
+            almacen = usuarios["almacen"]
+            EmailAddress.objects.get_or_create(
+                user=almacen, email=almacen.email, defaults={"verified": True, "primary": True}
+            )
 
         proveedores = [
             Proveedor.objects.get_or_create(nombre=nombre, defaults={"email": email})[0]
