@@ -27,19 +27,21 @@ class EventoAlmacen(models.Model):
         # No WAREHOUSE_WEBHOOK_URL when it happened: the row only makes the warehouse's live push happen once.
         SIN_DESTINO = "sin_destino", "Sin sistema externo"
 
-    venta = models.ForeignKey("ventas.Venta", on_delete=models.CASCADE, related_name="eventos_almacen")
-    tipo = models.CharField(max_length=40, choices=Tipo)
-    clave = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    venta = models.ForeignKey(
+        "ventas.Venta", on_delete=models.CASCADE, related_name="eventos_almacen", verbose_name="venta"
+    )
+    tipo = models.CharField("tipo", max_length=40, choices=Tipo)
+    clave = models.UUIDField("clave", default=uuid.uuid4, unique=True, editable=False)
     # Where it goes: the WAREHOUSE_WEBHOOK_URL when the event happened.
-    url = models.URLField(max_length=500, blank=True)
-    datos = models.JSONField()
-    estado = models.CharField(max_length=20, choices=Estado, default=Estado.PENDIENTE, db_index=True)
-    intentos = models.PositiveIntegerField(default=0)
-    ultimo_error = models.TextField(blank=True)
+    url = models.URLField("URL", max_length=500, blank=True)
+    datos = models.JSONField("datos")
+    estado = models.CharField("estado", max_length=20, choices=Estado, default=Estado.PENDIENTE, db_index=True)
+    intentos = models.PositiveIntegerField("intentos", default=0)
+    ultimo_error = models.TextField("último error", blank=True)
     # The lease of the worker delivering this order's events right now.
-    reclamado_hasta = models.DateTimeField(null=True, blank=True)
-    creado = models.DateTimeField(auto_now_add=True)
-    entregado = models.DateTimeField(null=True, blank=True)
+    reclamado_hasta = models.DateTimeField("reclamado hasta", null=True, blank=True)
+    creado = models.DateTimeField("creado", auto_now_add=True)
+    entregado = models.DateTimeField("entregado", null=True, blank=True)
 
     class Meta:
         ordering = ["-pk"]

@@ -10,14 +10,14 @@ class EmailCuenta(models.Model):
     (claim ``cuenta:<id>``); the bodies, which carry one-time links, are emptied then.
     """
 
-    plantilla = models.CharField(max_length=100)
-    para = models.JSONField()
-    remitente = models.CharField(max_length=254)
-    asunto = models.CharField(max_length=255)
-    texto = models.TextField(blank=True)
-    html = models.TextField(blank=True)
-    creado = models.DateTimeField(auto_now_add=True)
-    enviado = models.DateTimeField(null=True, blank=True)
+    plantilla = models.CharField("plantilla", max_length=100)
+    para = models.JSONField("para")
+    remitente = models.CharField("remitente", max_length=254)
+    asunto = models.CharField("asunto", max_length=255)
+    texto = models.TextField("texto", blank=True)
+    html = models.TextField("HTML", blank=True)
+    creado = models.DateTimeField("creado", auto_now_add=True)
+    enviado = models.DateTimeField("enviado", null=True, blank=True)
 
     class Meta:
         ordering = ["-pk"]

@@ -14,17 +14,19 @@ class Pago(models.Model):
     has no PaymentIntent: from then on none may be stored, so none is ever confirmed.
     """
 
-    venta = models.OneToOneField("ventas.Venta", on_delete=models.PROTECT, related_name="pago", primary_key=True)
-    payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    venta = models.OneToOneField(
+        "ventas.Venta", on_delete=models.PROTECT, related_name="pago", primary_key=True, verbose_name="venta"
+    )
+    payment_intent_id = models.CharField("PaymentIntent", max_length=255, blank=True, db_index=True)
     # Stripe's status as last seen (requires_action, succeeded...): for the admin and the page.
-    estado_stripe = models.CharField(max_length=40, blank=True)
+    estado_stripe = models.CharField("estado en Stripe", max_length=40, blank=True)
     # Only while the buyer must authenticate (3-D Secure): Stripe.js needs it on their page.
-    client_secret = models.CharField(max_length=255, blank=True)
-    monto_centavos = models.PositiveBigIntegerField()
-    moneda = models.CharField(max_length=3)
-    cerrado = models.BooleanField(default=False)
-    fecha_creacion = models.DateTimeField(auto_now_add=True)
-    fecha_actualizacion = models.DateTimeField(auto_now=True)
+    client_secret = models.CharField("client secret", max_length=255, blank=True)
+    monto_centavos = models.PositiveBigIntegerField("monto en centavos")
+    moneda = models.CharField("moneda", max_length=3)
+    cerrado = models.BooleanField("cerrado", default=False)
+    fecha_creacion = models.DateTimeField("fecha de creación", auto_now_add=True)
+    fecha_actualizacion = models.DateTimeField("fecha de actualización", auto_now=True)
 
     class Meta:
         constraints = [
@@ -43,13 +45,13 @@ class Pago(models.Model):
 class EventoStripe(models.Model):
     """A webhook event, stored by its Stripe id: a replay of the same event finds it and does nothing."""
 
-    evento_id = models.CharField(max_length=255, unique=True)
-    tipo = models.CharField(max_length=100, db_index=True)
-    datos = models.JSONField()
-    recibido = models.DateTimeField(auto_now_add=True)
-    procesado = models.DateTimeField(null=True, blank=True)
+    evento_id = models.CharField("id del evento", max_length=255, unique=True)
+    tipo = models.CharField("tipo", max_length=100, db_index=True)
+    datos = models.JSONField("datos")
+    recibido = models.DateTimeField("recibido", auto_now_add=True)
+    procesado = models.DateTimeField("procesado", null=True, blank=True)
     # What processing did with it ("pagada", "ignorado: ...").
-    resultado = models.CharField(max_length=200, blank=True)
+    resultado = models.CharField("resultado", max_length=200, blank=True)
 
     class Meta:
         ordering = ["-recibido", "-pk"]
@@ -76,17 +78,19 @@ class Reembolso(models.Model):
         REEMBOLSADO = "reembolsado", "Reembolsado"
         FALLIDO = "fallido", "Fallido"
 
-    venta = models.OneToOneField("ventas.Venta", on_delete=models.PROTECT, related_name="reembolso", primary_key=True)
-    payment_intent_id = models.CharField(max_length=255)
-    refund_id = models.CharField(max_length=255, blank=True, db_index=True)
-    monto_centavos = models.PositiveBigIntegerField()
-    estado = models.CharField(max_length=20, choices=Estado, default=Estado.PENDIENTE, db_index=True)
-    intentos = models.PositiveIntegerField(default=0)
-    ultimo_error = models.TextField(blank=True)
+    venta = models.OneToOneField(
+        "ventas.Venta", on_delete=models.PROTECT, related_name="reembolso", primary_key=True, verbose_name="venta"
+    )
+    payment_intent_id = models.CharField("PaymentIntent", max_length=255)
+    refund_id = models.CharField("Refund", max_length=255, blank=True, db_index=True)
+    monto_centavos = models.PositiveBigIntegerField("monto en centavos")
+    estado = models.CharField("estado", max_length=20, choices=Estado, default=Estado.PENDIENTE, db_index=True)
+    intentos = models.PositiveIntegerField("intentos", default=0)
+    ultimo_error = models.TextField("último error", blank=True)
     # The lease of the run talking to Stripe about it: a second run waits instead of creating too.
-    reclamado_hasta = models.DateTimeField(null=True, blank=True)
-    fecha_creacion = models.DateTimeField(auto_now_add=True)
-    fecha_actualizacion = models.DateTimeField(auto_now=True)
+    reclamado_hasta = models.DateTimeField("reclamado hasta", null=True, blank=True)
+    fecha_creacion = models.DateTimeField("fecha de creación", auto_now_add=True)
+    fecha_actualizacion = models.DateTimeField("fecha de actualización", auto_now=True)
 
     class Meta:
         ordering = ["-fecha_creacion"]

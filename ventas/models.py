@@ -10,8 +10,8 @@ from .texto import normalizar
 
 
 class Proveedor(models.Model):
-    nombre = models.CharField(max_length=200, unique=True)
-    email = models.EmailField()
+    nombre = models.CharField("nombre", max_length=200, unique=True)
+    email = models.EmailField("email")
 
     class Meta:
         ordering = ["nombre"]
@@ -22,24 +22,30 @@ class Proveedor(models.Model):
 
 
 class Producto(models.Model):
-    nombre = models.CharField(max_length=200)
-    descripcion = models.TextField(blank=True)
-    precio = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
-    stock = models.PositiveIntegerField(default=0)
-    stock_minimo = models.PositiveIntegerField(default=5)
-    vendedor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="productos")
-    proveedor = models.ForeignKey(Proveedor, on_delete=models.PROTECT, related_name="productos")
-    imagen = models.ImageField(upload_to="productos/", blank=True)
-    activo = models.BooleanField(default=True)
+    nombre = models.CharField("nombre", max_length=200)
+    descripcion = models.TextField("descripción", blank=True)
+    precio = models.DecimalField(
+        "precio", max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    stock = models.PositiveIntegerField("stock", default=0)
+    stock_minimo = models.PositiveIntegerField("stock mínimo", default=5)
+    vendedor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="productos", verbose_name="vendedor"
+    )
+    proveedor = models.ForeignKey(
+        Proveedor, on_delete=models.PROTECT, related_name="productos", verbose_name="proveedor"
+    )
+    imagen = models.ImageField("imagen", upload_to="productos/", blank=True)
+    activo = models.BooleanField("activo", default=True)
     # True while stock is under the minimum and the supplier was told; cleared when
     # stock is back over it. ``cruces_stock_bajo`` numbers the crossings, so the
     # supplier hears once per crossing, not once per sale.
-    alerta_stock_enviada = models.BooleanField(default=False, editable=False)
-    cruces_stock_bajo = models.PositiveIntegerField(default=0, editable=False)
-    creado = models.DateTimeField(auto_now_add=True)
+    alerta_stock_enviada = models.BooleanField("alerta de stock enviada", default=False, editable=False)
+    cruces_stock_bajo = models.PositiveIntegerField("cruces de stock bajo", default=0, editable=False)
+    creado = models.DateTimeField("creado", auto_now_add=True)
     # Name and description lower-cased and without accents (texto.normalizar), kept in
     # sync by save(): the catalog's search reads it with a plain LIKE on any database.
-    busqueda = models.TextField(blank=True, editable=False)
+    busqueda = models.TextField("texto de búsqueda", blank=True, editable=False)
 
     class Meta:
         ordering = ["nombre", "pk"]
@@ -247,11 +253,13 @@ class MovimientoInventario(models.Model):
 
 
 class CarritoCompra(models.Model):
-    usuario = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="carritos")
-    creado = models.DateTimeField(auto_now_add=True)
-    ultima_modificacion = models.DateTimeField(auto_now=True, db_index=True)
-    comprado = models.BooleanField(default=False)
-    recordatorio_enviado = models.DateTimeField(null=True, blank=True)
+    usuario = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="carritos", verbose_name="usuario"
+    )
+    creado = models.DateTimeField("creado", auto_now_add=True)
+    ultima_modificacion = models.DateTimeField("última modificación", auto_now=True, db_index=True)
+    comprado = models.BooleanField("comprado", default=False)
+    recordatorio_enviado = models.DateTimeField("recordatorio enviado", null=True, blank=True)
 
     class Meta:
         ordering = ["-ultima_modificacion"]
@@ -275,9 +283,9 @@ class CarritoCompra(models.Model):
 
 
 class ItemCarrito(models.Model):
-    carrito = models.ForeignKey(CarritoCompra, on_delete=models.CASCADE, related_name="items")
-    producto = models.ForeignKey(Producto, on_delete=models.CASCADE, related_name="+")
-    cantidad = models.PositiveIntegerField(default=1)
+    carrito = models.ForeignKey(CarritoCompra, on_delete=models.CASCADE, related_name="items", verbose_name="carrito")
+    producto = models.ForeignKey(Producto, on_delete=models.CASCADE, related_name="+", verbose_name="producto")
+    cantidad = models.PositiveIntegerField("cantidad", default=1)
 
     class Meta:
         ordering = ["pk"]
@@ -305,11 +313,11 @@ class EnvioEmail(models.Model):
     ``emails.enviar_email_una_vez``.
     """
 
-    clave = models.CharField(max_length=200, unique=True)
-    reclamado = models.DateTimeField(null=True, blank=True)
-    reclamante = models.UUIDField(null=True, blank=True, editable=False)
-    enviado = models.DateTimeField(null=True, blank=True)
-    intentos = models.PositiveIntegerField(default=0)
+    clave = models.CharField("clave", max_length=200, unique=True)
+    reclamado = models.DateTimeField("reclamado", null=True, blank=True)
+    reclamante = models.UUIDField("reclamante", null=True, blank=True, editable=False)
+    enviado = models.DateTimeField("enviado", null=True, blank=True)
+    intentos = models.PositiveIntegerField("intentos", default=0)
 
     class Meta:
         ordering = ["-pk"]
@@ -328,9 +336,9 @@ class EstadisticaVentas(models.Model):
     aggregating every sale on each page view.
     """
 
-    nombre = models.CharField(max_length=50, unique=True, default="ventas")
-    datos = models.JSONField(default=dict)
-    calculado = models.DateTimeField()
+    nombre = models.CharField("nombre", max_length=50, unique=True, default="ventas")
+    datos = models.JSONField("datos", default=dict)
+    calculado = models.DateTimeField("calculado")
 
     class Meta:
         verbose_name = "estadística de ventas"

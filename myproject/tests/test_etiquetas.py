@@ -9,7 +9,7 @@ import pytest
 from django.apps import apps
 
 # ventas is left out while its order model is being rewritten; add it back with it.
-APPS_ETIQUETADAS = ["notificaciones", "imagenes", "outbox", "deadletter"]
+APPS_ETIQUETADAS = ["ventas", "pagos", "cuentas", "almacen", "notificaciones", "imagenes", "outbox", "deadletter"]
 
 
 def _por_defecto(campo) -> bool:
