@@ -17,6 +17,7 @@ class Pagina:
     ruta: str
     publica: bool = False  # also checked logged out
     anonima: bool = False  # only logged out (a logged-in user is sent on from it)
+    quien: str = "vendedor"  # who is logged in for it (a key of the sample shop: "vendedor", "almacen")
 
     def se_visita(self, con_sesion: bool) -> bool:
         return not self.anonima if con_sesion else self.publica
@@ -44,6 +45,8 @@ PAGINAS: list[Pagina] = [
     Pagina("ajustar stock", "/vendedor/productos/{producto}/stock/"),
     Pagina("mis ventas", "/vendedor/ventas/"),
     Pagina("notificaciones", "/notificaciones/"),
+    Pagina("almacén", "/almacen/", quien="almacen"),
+    Pagina("cancelar un pedido", "/ventas/{venta}/cancelar/"),
 ]
 
 # Desktop and phone (an iPhone 12–15's CSS viewport).

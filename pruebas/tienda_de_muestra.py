@@ -9,10 +9,12 @@ in the test's thread, where Django refuses ORM calls).
 import io
 import threading
 
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from PIL import Image
 
+from almacen.avisos import GRUPO as GRUPO_ALMACEN
 from imagenes import services as imagenes
 from imagenes.models import ImagenUsuario
 from pruebas.factories import ProductoFactory, UsuarioFactory
@@ -43,6 +45,8 @@ def imagen_lista(usuario, descripcion: str) -> ImagenUsuario:
 
 def hacer_tienda() -> dict:
     vera = UsuarioFactory(username="vera", first_name="Vera", last_name="Vendedora")
+    almacen = UsuarioFactory(username="almacen_muestra", first_name="Alma", last_name="Almacén")
+    almacen.groups.add(Group.objects.get_or_create(name=GRUPO_ALMACEN)[0])
     otro = UsuarioFactory(username="otro_vendedor")
     comprador = UsuarioFactory(username="comprador")
     cafe = ProductoFactory(
@@ -63,6 +67,7 @@ def hacer_tienda() -> dict:
     vera.notificaciones.update(leida=True)
     return {
         "vendedor": vera,
+        "almacen": almacen,
         "comprador": comprador,
         "cafe": cafe,
         "ids": {"producto": cafe.pk, "otro_producto": caja.pk, "venta": venta.pk, "imagen": foto.pk},

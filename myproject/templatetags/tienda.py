@@ -41,6 +41,12 @@ def fecha_iso(valor):
     return formato_fecha(valor, "Y-m-d H:i")
 
 
+@register.filter
+def fecha_maquina(valor):
+    """Return the instant for a <time datetime>: ISO 8601 to the second, with its offset."""
+    return valor.isoformat(timespec="seconds") if valor else ""
+
+
 @register.filter(expects_localtime=True)
 def fecha_larga(valor):
     """Return "1 de diciembre de 2026, 14:12": Spanish writes month names in lowercase."""

@@ -27,11 +27,11 @@ def test_cada_pagina_es_html_valido(client, tmp_path):
     tienda = hacer_tienda()
     archivos: dict[str, str] = {}
     for con_sesion in (False, True):
-        if con_sesion:
-            client.force_login(tienda["vendedor"])
         for n, destino in enumerate(PAGINAS):
             if not destino.se_visita(con_sesion):
                 continue
+            if con_sesion:
+                client.force_login(tienda[destino.quien])
             respuesta = client.get(destino.ruta.format(**tienda["ids"]))
             assert respuesta.status_code == 200, (destino.nombre, respuesta.status_code)
             archivo = tmp_path / f"{'con' if con_sesion else 'sin'}-{n}.html"

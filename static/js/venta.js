@@ -22,10 +22,15 @@
     li.querySelectorAll(".listo, a").forEach((el) => { el.hidden = !hecho; });
   }
 
-  const FORMATO = new Intl.DateTimeFormat("es-MX", {
+  // The shop's one clock and format, as the server prints it (|fecha_iso): "2026-12-01 14:12".
+  const PARTES = new Intl.DateTimeFormat("en-CA", {
     timeZone: document.documentElement.dataset.zona || "America/Mexico_City",
-    day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit",
+    day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
   });
+  function fechaIso(fecha) {
+    const p = Object.fromEntries(PARTES.formatToParts(fecha).map((parte) => [parte.type, parte.value]));
+    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+  }
 
   // The fulfilment timeline: each step done once its date is known; carrier and tracking once shipped.
   function seguimiento(estado) {
@@ -37,7 +42,14 @@
       if (!li) return;
       li.classList.toggle("hecho", Boolean(cuando));
       if (paso === "cancelada") li.hidden = !cuando;
-      li.querySelector("time").textContent = cuando ? FORMATO.format(new Date(cuando)) : "";
+      const caja = li.querySelector(".cuando");
+      caja.replaceChildren();
+      if (cuando) {
+        const hora = document.createElement("time");
+        hora.dateTime = cuando;
+        hora.textContent = fechaIso(new Date(cuando));
+        caja.append(hora);
+      }
     });
     document.getElementById("venta-guia").textContent = estado.guia ? `${estado.transportista} · guía ${estado.guia}` : "";
     const cancelar = document.getElementById("venta-cancelar");
