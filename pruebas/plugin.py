@@ -107,13 +107,17 @@ def buzon() -> BuzonSMTP:
 # ------------------------------------------------------------------------------
 
 
+_CLAVE_WORKER = pytest.StashKey[dict]()
+
+
 @pytest.fixture(scope="session")
-def _worker_de_la_sesion(django_db_setup):
+def _worker_de_la_sesion(request, django_db_setup):
     """Holds the session's worker process; stops it at the end."""
     from myproject.celery import app
 
     app.control.purge()
     actual = {"proceso": None}
+    request.config.stash[_CLAVE_WORKER] = actual
     yield actual
     if actual["proceso"] is not None:
         detener(actual["proceso"])
@@ -162,16 +166,50 @@ def redis_privado() -> RedisPrivado:
 # ------------------------------------------------------------------------------
 
 
+# The session's Daphne, kept here so it can be started again on its port (see below).
+_daphne_de_la_sesion: dict = {}
+
+
 @pytest.fixture(scope="session")
 def daphne(django_db_setup, django_db_blocker):
     """A real Daphne process serving the project (HTTP and WebSockets) against the test database.
 
-    Yields ``(proceso, puerto)``; the base URL is ``http://127.0.0.1:<puerto>``.
+    Yields ``(proceso, puerto)``; the base URL is ``http://127.0.0.1:<puerto>``. The port
+    stays the same for the whole session, also when the process is started again.
     """
     with django_db_blocker.unblock():
-        proceso, puerto = iniciar_daphne("daphne")
-    yield proceso, puerto
-    detener(proceso)
+        _daphne_de_la_sesion["proceso"], _daphne_de_la_sesion["puerto"] = iniciar_daphne("daphne")
+    yield _daphne_de_la_sesion["proceso"], _daphne_de_la_sesion["puerto"]
+    detener(_daphne_de_la_sesion.pop("proceso"))
+
+
+@pytest.fixture(autouse=True)
+def _pila_nueva_tras_reiniciar_redis(request, django_db_blocker):
+    """After a test that restarted the session's Redis, start its long-lived clients afresh.
+
+    Each connection a process pooled before the restart fails once when next used
+    (channels_redis does not retry a write on a dead connection), so a later, unrelated
+    test would see a WebSocket refused or a push lost. The session's Daphne is started
+    again on its port, the session's worker at its next use, and this process's channel
+    layer and sender loop are dropped.
+    """
+    yield
+    if "redis_privado" not in request.fixturenames:
+        return
+    from channels.layers import channel_layers
+
+    from notificaciones import capa
+
+    channel_layers.backends.clear()
+    capa._enviador = capa._EnviadorDeGrupos()
+    if _worker_activo := request.session.config.stash.get(_CLAVE_WORKER, None):
+        if _worker_activo["proceso"] is not None:
+            detener(_worker_activo["proceso"])
+            _worker_activo["proceso"] = None
+    if _daphne_de_la_sesion.get("proceso") is not None:
+        detener(_daphne_de_la_sesion["proceso"])
+        with django_db_blocker.unblock():
+            _daphne_de_la_sesion["proceso"], _ = iniciar_daphne("daphne", puerto=_daphne_de_la_sesion["puerto"])
 
 
 # localstripe

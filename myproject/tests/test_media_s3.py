@@ -142,12 +142,16 @@ def test_una_foto_va_al_bucket_con_sus_versiones_y_se_ve_solo_por_nuestras_vista
     assert asignada.status_code == 302 and asignada.headers["Location"] == producto.get_absolute_url()
     nombre = Producto.objects.get(pk=producto.pk).imagen.name
     assert nombre.startswith("productos/") and bucket.leer(nombre) == bucket.leer(versiones[1])
+    # The product page shows the upload's 640 px version (its srcset the three), served by
+    # our view to anyone once the photo is ready and on a product on sale; the copy in
+    # productos/ is the admin's photo field, served publicly under /media/productos/.
     pagina = requests.get(base + producto.get_absolute_url(), timeout=30)
-    src = re.search(r'<img src="([^"]+)"', pagina.text).group(1)
-    assert src == f"/media/{nombre}"
+    src = re.search(r'<img class="foto-producto" src="([^"]+)"', pagina.text).group(1)
     publica = requests.get(base + src, timeout=30)
-    assert publica.status_code == 200 and publica.content == bucket.leer(nombre)
-    assert publica.headers["Cache-Control"] == "public, max-age=86400"
+    assert publica.status_code == 200 and publica.content == bucket.leer(versiones[1])
+    copia = requests.get(f"{base}/media/{nombre}", timeout=30)
+    assert copia.status_code == 200 and copia.content == bucket.leer(nombre)
+    assert copia.headers["Cache-Control"] == "public, max-age=86400"
     _es_privado(bucket, nombre)  # public through the shop, not from the bucket
 
     assert _archivos(media) == []
