@@ -83,11 +83,21 @@ def test_las_tareas_no_llevan_datos_personales_en_sus_argumentos():
 @pytest.mark.django_db(transaction=True)
 def test_cada_tarea_de_una_venta_se_ve_en_flower_con_su_numero(flower, buzon):
     """The pipeline's root task ends SUCCESS (it no longer replaces itself), and each task carries the order id."""
+    from myproject.celery import app
     from pruebas.factories import ProductoFactory, UsuarioFactory
     from pruebas.pedidos import comprar_y_pagar
     from ventas.models import Venta
 
     url, auth = flower["url"], flower["auth"]
+
+    # Events are not stored: Flower sees a task only if it listens when the task runs. Probe
+    # until a probe of ours shows up, then order.
+    def escucha():
+        sonda = app.send_task("pruebas.tasks.sonda")
+        sonda.get(timeout=30)
+        return sonda.id in requests.get(f"{url}/api/tasks", auth=auth, timeout=10).json()
+
+    esperar(escucha, timeout=60, intervalo=1, mensaje="Flower to receive the worker's task events")
     venta = comprar_y_pagar(comprador=UsuarioFactory(), producto_id=ProductoFactory().pk)
     esperar(lambda: Venta.objects.get(pk=venta.pk).email_enviado, timeout=60, mensaje="the confirmation email")
     nombres = [
