@@ -201,6 +201,9 @@ def _pila_nueva_tras_reiniciar_redis(request, django_db_blocker):
     from notificaciones import capa
 
     channel_layers.backends.clear()
+    viejo = capa._enviador._loop
+    if viejo is not None:
+        viejo.call_soon_threadsafe(viejo.stop)  # its thread ends; the next send starts a fresh one
     capa._enviador = capa._EnviadorDeGrupos()
     if _worker_activo := request.session.config.stash.get(_CLAVE_WORKER, None):
         if _worker_activo["proceso"] is not None:
