@@ -3,9 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from fpdf import FPDF
-
-from ventas.facturas import FUENTES, TIENDA
+from ventas.facturas import TIENDA, nuevo_pdf
 
 
 @dataclass(frozen=True)
@@ -20,14 +18,7 @@ class DatosRemision:
 
 def dibujar_remision(datos: DatosRemision) -> bytes:
     """Return the packing slip PDF for one order."""
-    pdf = FPDF(format="A4")
-    pdf.set_title(f"Remisión {datos.numero}")
-    pdf.set_author(TIENDA)
-    pdf.set_creation_date(datos.fecha)
-    pdf.add_font("DejaVu", "", FUENTES / "DejaVuSans.ttf")
-    pdf.add_font("DejaVu", "B", FUENTES / "DejaVuSans-Bold.ttf")
-    pdf.add_page()
-    pdf.set_margins(20, 20, 20)
+    pdf = nuevo_pdf(f"Remisión {datos.numero}", datos.fecha)
     pdf.set_font("DejaVu", "B", 20)
     pdf.cell(0, 12, f"{TIENDA} · Remisión", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 11)

@@ -38,16 +38,22 @@ def pesos(valor: Decimal) -> str:
     return f"${valor:,.2f} MXN"
 
 
-def dibujar_factura(datos: DatosFactura) -> bytes:
-    """Return the PDF invoice for one order: every line, the shipping address, the total."""
+def nuevo_pdf(titulo: str, fecha: datetime) -> FPDF:
+    """Return an A4 document of the shop with its fonts loaded and its first page open (invoices, packing slips)."""
     pdf = FPDF(format="A4")
-    pdf.set_title(f"Factura {datos.numero}")
+    pdf.set_title(titulo)
     pdf.set_author(TIENDA)
-    pdf.set_creation_date(datos.fecha)
+    pdf.set_creation_date(fecha)
     pdf.add_font("DejaVu", "", FUENTES / "DejaVuSans.ttf")
     pdf.add_font("DejaVu", "B", FUENTES / "DejaVuSans-Bold.ttf")
     pdf.add_page()
     pdf.set_margins(20, 20, 20)
+    return pdf
+
+
+def dibujar_factura(datos: DatosFactura) -> bytes:
+    """Return the PDF invoice for one order: every line, the shipping address, the total."""
+    pdf = nuevo_pdf(f"Factura {datos.numero}", datos.fecha)
 
     pdf.set_font("DejaVu", "B", 20)
     pdf.cell(0, 12, TIENDA, new_x="LMARGIN", new_y="NEXT")
