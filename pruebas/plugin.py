@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from .correo import BuzonSMTP
-from .procesos import SESION, RedisPrivado, detener, iniciar_daphne, iniciar_worker, puerto_libre
+from .procesos import SESION, RedisPrivado, detener, esperar_reposo, iniciar_daphne, iniciar_worker, puerto_libre
 from .s3 import bucket_s3, servidor_s3  # noqa: F401 - fixtures, registered by being here
 from .stripe import LocalStripe
 
@@ -116,7 +116,7 @@ def _worker_de_la_sesion(request, django_db_setup):
     from myproject.celery import app
 
     app.control.purge()
-    actual = {"proceso": None}
+    actual = {"proceso": None, "nodo": f"worker-{os.getpid()}@localhost"}
     request.config.stash[_CLAVE_WORKER] = actual
     yield actual
     if actual["proceso"] is not None:
@@ -135,8 +135,32 @@ def celery_worker(_worker_de_la_sesion, django_db_blocker):
     proceso = _worker_de_la_sesion["proceso"]
     if proceso is None or proceso.poll() is not None:
         with django_db_blocker.unblock():
-            proceso = _worker_de_la_sesion["proceso"] = iniciar_worker()
+            proceso = _worker_de_la_sesion["proceso"] = iniciar_worker(nodo=_worker_de_la_sesion["nodo"])
     return proceso
+
+
+def _transaccional(item: pytest.Item) -> bool:
+    marca = item.get_closest_marker("django_db")
+    return bool(marca and marca.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(item.fixturenames)
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Before a transactional test's tables are emptied, let the session's worker go quiet.
+
+    A task the test set off may still be running when pytest-django flushes the database,
+    and on PostgreSQL its transaction and the flush's TRUNCATE deadlock (each holds a
+    table the other waits for); on any database it would write into the next test. So,
+    before any fixture is torn down, the queues are purged, the tasks the worker holds
+    for later revoked, and its running tasks waited for.
+    """
+    worker = item.config.stash.get(_CLAVE_WORKER, None)
+    if worker is None or worker["proceso"] is None or worker["proceso"].poll() is not None:
+        return
+    if _transaccional(item) and not esperar_reposo(worker["nodo"]):
+        item.warn(pytest.PytestWarning(f"the session's worker was still busy after {item.nodeid}"))
 
 
 @pytest.fixture

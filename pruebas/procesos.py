@@ -149,6 +149,34 @@ def ping(control=None, destino: list[str] | None = None, timeout: float = 0.5) -
         return control.control.ping(destination=destino, timeout=timeout, connection=conexion) or []
 
 
+def esperar_reposo(nodo: str, timeout: float = 30) -> bool:
+    """Let the worker ``nodo`` finish what it is running and drop what it has not started.
+
+    The queues are purged, the tasks it holds for later (prefetched, or with a countdown)
+    revoked, and its running tasks waited for, until one round finds nothing. Return
+    False if it was still busy after ``timeout`` seconds (or did not answer).
+    Over a fresh connection, as :func:`ping`.
+    """
+    from myproject.celery import app
+
+    fin = time.monotonic() + timeout
+    with app.connection_for_write() as conexion:
+        inspeccion = app.control.inspect(destination=[nodo], limit=1, timeout=1.0, connection=conexion)
+        while time.monotonic() < fin:
+            purgadas = app.control.purge(connection=conexion)
+            retenidas = [t["id"] for t in (inspeccion.reserved() or {}).get(nodo, [])]
+            retenidas += [t["request"]["id"] for t in (inspeccion.scheduled() or {}).get(nodo, [])]
+            if retenidas:
+                app.control.revoke(retenidas, destination=[nodo], connection=conexion)
+            activas = (inspeccion.active() or {}).get(nodo)
+            if activas is None:
+                return False  # no answer: gone, or too busy to reply
+            if not (purgadas or retenidas or activas):
+                return True
+            time.sleep(0.05)
+    return False
+
+
 def responde_http(puerto: int) -> bool:
     """Return True once a server on ``puerto`` answers an HTTP request, whatever it answers."""
     try:
