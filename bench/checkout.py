@@ -17,8 +17,6 @@ import time
 import httpx
 from django.contrib.messages.storage.cookie import CookieStorage
 
-from pruebas.factories import ENVIO
-
 from .common import Pila, guardar, imprimir_tabla, mediana, percentil, progreso, sesion_para
 
 VARIANTES = {
@@ -27,8 +25,13 @@ VARIANTES = {
     "en_linea": "/bench/en-linea/{id}/",
 }
 CONCURRENCIAS = (1, 16)
-# What the checkout form posts: one unit, the test card's PaymentMethod id, the address.
-DATOS = {"cantidad": "1", "metodo_pago": "pm_card_visa", **ENVIO}
+
+
+def datos_del_formulario() -> dict[str, str]:
+    """What the checkout form posts: one unit, the test card's PaymentMethod id, the address."""
+    from pruebas.factories import ENVIO  # after the stack has set Django up
+
+    return {"cantidad": "1", "metodo_pago": "pm_card_visa", **ENVIO}
 
 
 async def _ronda(base: str, ruta: str, cookies_por_cliente: list[dict], peticiones: int, concurrencia: int):
@@ -36,6 +39,7 @@ async def _ronda(base: str, ruta: str, cookies_por_cliente: list[dict], peticion
     latencias: list[float] = []
     errores = 0
     pendientes = iter(range(peticiones))
+    datos = datos_del_formulario()
 
     async def cliente(cookies: dict):
         nonlocal errores
@@ -43,7 +47,7 @@ async def _ronda(base: str, ruta: str, cookies_por_cliente: list[dict], peticion
         async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=60) as http:
             for _ in pendientes:
                 inicio = time.perf_counter()
-                respuesta = await http.post(ruta, data={**DATOS, "csrfmiddlewaretoken": csrf})
+                respuesta = await http.post(ruta, data={**datos, "csrfmiddlewaretoken": csrf})
                 latencias.append((time.perf_counter() - inicio) * 1000)
                 errores += respuesta.status_code != 302
                 # A browser follows the redirect, and the sale page shows and clears the

@@ -175,6 +175,17 @@ def test_el_proxy_de_compose_limita_el_cuerpo_como_django(settings):
     assert "MAX_CUERPO_BYTES: '1000'" in _servicio(otro, "web")
 
 
+def test_compose_corre_varias_replicas_de_web_tras_el_proxy():
+    """Web scales by replicas: none publishes a port (the proxy does), and the proxy
+    resolves the service name at request time, so every replica gets requests."""
+    config = _compose_run("config").stdout
+    assert re.search(r"^\s+replicas: 2$", _servicio(config, "web"), re.M)
+    assert re.search(r"^\s+replicas: 5$", _servicio(_compose_run("config", WEB_REPLICAS="5").stdout, "web"), re.M)
+    proxy = _servicio((BASE_DIR / "docker-compose.yml").read_text(), "proxy")  # as written, not folded
+    assert "resolver 127.0.0.11 valid=10s;" in proxy and "set $$web http://web:8000;" in proxy
+    assert proxy.count("proxy_pass $$web;") == proxy.count("proxy_pass")
+
+
 def test_compose_guarda_los_media_en_minio_privado():
     """Every app service sends media to the one private bucket; MinIO is reachable from inside only."""
     config = _compose_run("config").stdout
