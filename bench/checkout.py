@@ -1,13 +1,18 @@
 """Checkout latency: POST a purchase as a logged-in buyer, p50 and p99 at concurrency 1 and 16.
 
-Variants, all in the same run against one Daphne process, one worker, one Redis:
+Variants, all in the same run against one Daphne process and one Redis:
   (a) piso      a view that only inserts an order and its line: the floor any checkout pays;
   (b) nuestro   the real checkout: stock reserved, order, line, movement, the charge's outbox row
                 published on commit (the payment itself happens in the worker);
   (c) en_linea  the same purchase settled, with invoice PDF + email + stock alert done in the request.
 Targets: b/a <= 1.5 at p50; c/b >= 10.
 
-    python -m bench.checkout [--peticiones 200] [--repeticiones 3]
+By default no worker runs: what the checkout publishes waits in Redis, so each variant is
+its request's own cost. With ``--pagando`` a worker charges every order against a local
+localstripe during the rounds, as in production, and shares the two cores and the SQLite
+write lock with the requests (``bench.pipeline`` measures that work on its own).
+
+    python -m bench.checkout [--peticiones 200] [--repeticiones 3] [--pagando]
 """
 
 import argparse
@@ -64,16 +69,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--peticiones", type=int, default=200, help="requests per round (default 200)")
     parser.add_argument("--repeticiones", type=int, default=3, help="rounds per variant (default 3)")
+    parser.add_argument("--pagando", action="store_true", help="a worker charges the orders meanwhile (localstripe)")
     args = parser.parse_args()
 
-    with Pila("checkout") as pila:
+    with Pila("checkout", stripe=args.pagando) as pila:
         from pruebas.factories import ProductoFactory, UsuarioFactory
 
         vendedor = UsuarioFactory(username="bench_vendedor")
         producto = ProductoFactory(vendedor=vendedor, stock=10**9, stock_minimo=0)
         compradores = [UsuarioFactory(username=f"bench_comprador{i}") for i in range(max(CONCURRENCIAS))]
         cookies = [sesion_para(c) for c in compradores]
-        pila.worker()
+        if args.pagando:
+            pila.worker()
         _, puerto = pila.daphne(nucleo=1)
         base = f"http://127.0.0.1:{puerto}"
 
@@ -116,7 +123,15 @@ def main():
         r = resultados[f"ratios@{concurrencia}"]
         b_a, c_b = r["b_sobre_a_p50"], r["c_sobre_b_p50"]
         print(f"  c={concurrencia}: b/a = {b_a:.2f} (target <= 1.5), c/b = {c_b:.1f} (target >= 10)")
-    guardar("checkout", {"peticiones": args.peticiones, "repeticiones": args.repeticiones, "resultados": resultados})
+    guardar(
+        "checkout-pagando" if args.pagando else "checkout",
+        {
+            "peticiones": args.peticiones,
+            "repeticiones": args.repeticiones,
+            "pagando": args.pagando,
+            "resultados": resultados,
+        },
+    )
 
 
 if __name__ == "__main__":
