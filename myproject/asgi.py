@@ -9,11 +9,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "myproject.settings")
 # Build the HTTP app first: it sets Django up before the consumers import models.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from myproject.limites import LimiteCuerpo, instalar_en_daphne  # noqa: E402
+from notificaciones.hilos import pila_de_autenticacion  # noqa: E402
 from notificaciones.routing import websocket_urlpatterns  # noqa: E402
 
 # Daphne reads a whole request body before it calls the app: the limit must sit in it too.
@@ -22,6 +22,6 @@ instalar_en_daphne()
 application = ProtocolTypeRouter(
     {
         "http": LimiteCuerpo(django_asgi_app),
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(pila_de_autenticacion(URLRouter(websocket_urlpatterns))),
     }
 )

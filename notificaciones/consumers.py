@@ -17,11 +17,11 @@ import time
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from . import capa, cupos, selectors, services
+from .hilos import en_hilos_propios
 
 logger = logging.getLogger(__name__)
 
@@ -32,15 +32,16 @@ NO_AUTENTICADO = 4401
 # The protocol of clients that track the sequence (docs/notificaciones.md).
 PROTOCOLO_SECUENCIA = 2
 # A socket gets at most one ``reenviar`` answered per this many seconds: each reads
-# up to MAX_REPLAY rows on the sync thread all the process's sockets share.
+# up to MAX_REPLAY rows on the few database threads all the process's sockets share.
 REENVIO_CADA = 1.0
 # Close code for a socket over the user's WS_MAX_CONEXIONES_POR_USUARIO, sent after the
 # handshake so the client can tell it apart (and back off) from a network failure.
 DEMASIADAS_CONEXIONES = 4429
 
-pendientes = database_sync_to_async(selectors.pendientes)
-reenvio = database_sync_to_async(selectors.reenvio)
-marcar_leida = database_sync_to_async(services.marcar_leida)
+# Off the thread the process's sync views run on: a slow view does not stop the sockets.
+pendientes = en_hilos_propios(selectors.pendientes)
+reenvio = en_hilos_propios(selectors.reenvio)
+marcar_leida = en_hilos_propios(services.marcar_leida)
 
 
 class NotificacionesConsumer(AsyncWebsocketConsumer):

@@ -1,12 +1,14 @@
 import copy
+import sys
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from django.db import connections
 
+from pruebas import procesos
 from pruebas.factories import UsuarioFactory
-from pruebas.procesos import cookie_de_sesion
+from pruebas.procesos import cookie_de_sesion, detener, esperar, puerto_libre
 
 
 @pytest.fixture(autouse=True)
@@ -65,3 +67,25 @@ def expiry_corta(settings) -> int:
     capas["default"]["CONFIG"]["expiry"] = 1
     settings.CHANNEL_LAYERS = capas  # channels drops its cached layers on the change
     return 1
+
+
+@pytest.fixture
+def daphne_lento(django_db_setup):
+    """Start Daphnes serving notificaciones/tests/asgi_lento.py: ``puerto = daphne_lento(nombre, **entorno)``.
+
+    ``entorno`` says what is slow (see that module); each is stopped after the test.
+    """
+    iniciados = []
+
+    def iniciar(nombre: str, **entorno: str) -> int:
+        puerto = puerto_libre()
+        comando = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(puerto)]
+        proceso = procesos.lanzar(nombre, [*comando, "notificaciones.tests.asgi_lento:application"], **entorno)
+        iniciados.append(proceso)
+        esperar(lambda: proceso.poll() is not None or procesos.responde_http(puerto), timeout=30, mensaje="Daphne")
+        assert proceso.poll() is None, f"Daphne exited; see {procesos.LOG_DIR / f'{nombre}.log'}"
+        return puerto
+
+    yield iniciar
+    for proceso in iniciados:
+        detener(proceso)

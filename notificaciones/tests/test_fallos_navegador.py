@@ -6,24 +6,20 @@ Redis restarts while sellers are connected; a consumer stalled longer than the c
 layer's expiry. See docs/reliability.md.
 """
 
-import sys
-import threading
 import time
 from itertools import pairwise
 
 import pytest
 import requests
 
-from myproject import devservices
 from notificaciones.models import Notificacion
-from pruebas import procesos
 from pruebas.factories import ENVIO, ProductoFactory, UsuarioFactory
 from pruebas.navegador import en_hilo
 from pruebas.pedidos import VISA, comprar_y_pagar, pagar
-from pruebas.procesos import cookie_de_sesion, detener, esperar, iniciar_daphne
+from pruebas.procesos import cookie_de_sesion, detener, iniciar_daphne
 from ventas.models import Venta
 
-from .asgi_lento import RUTA as OCUPAR_HILO
+from .asgi_lento import HiloOcupado
 from .test_navegador import navegador, sync_api  # noqa: F401 - fixture, and skips without chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.faults, pytest.mark.stack, pytest.mark.django_db(transaction=True)]
@@ -163,37 +159,8 @@ def test_redis_se_reinicia_con_vendedores_conectados_y_cada_pagina_muestra_su_ve
 # A consumer that does not read the channel layer for longer than its expiry
 # ------------------------------------------------------------------------------
 
-
-@pytest.fixture
-def daphne_lento(django_db_setup):
-    """A Daphne serving notificaciones/tests/asgi_lento.py: 1 s channel-layer expiry, and
-    a path that holds the sync thread its consumers share."""
-    puerto = devservices.free_port()
-    comando = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(puerto)]
-    comando.append("notificaciones.tests.asgi_lento:application")
-    proceso = procesos.lanzar("daphne_lento", comando, EXPIRY_CAPA_PRUEBA="1")
-    esperar(lambda: proceso.poll() is not None or procesos.responde_http(puerto), timeout=30, mensaje="Daphne")
-    assert proceso.poll() is None, f"Daphne exited; see {procesos.LOG_DIR / 'daphne_lento.log'}"
-    yield puerto
-    detener(proceso)
-
-
-class HiloOcupado:
-    """Hold the sync thread of the Daphne's consumers for ``segundos``, from a background request."""
-
-    def __init__(self, base: str, segundos: float):
-        respuesta = requests.get(f"{base}{OCUPAR_HILO}?segundos={segundos}", stream=True, timeout=10)
-        respuesta.raise_for_status()  # the headers are here: the thread is taken
-        self.libre_hacia = time.monotonic() + segundos
-        self._hilo = threading.Thread(target=lambda: respuesta.content)
-        self._hilo.start()
-
-    @property
-    def ocupado(self) -> bool:
-        return self._hilo.is_alive()
-
-    def esperar(self) -> None:
-        self._hilo.join(60)
+# Seconds the slow Daphne's database takes to mark a notification read.
+MARCAR_LEIDA = 6
 
 
 @pytest.fixture
@@ -211,7 +178,8 @@ def test_un_consumidor_atascado_mas_que_la_expiracion_no_pierde_ventas(
     navegador,  # noqa: F811 - the fixture
 ):
     expect = sync_api.expect
-    base = f"http://127.0.0.1:{daphne_lento}"
+    puerto = daphne_lento("daphne_lento", EXPIRY_CAPA_PRUEBA="1", MARCAR_LEIDA_SEGUNDOS=str(MARCAR_LEIDA))
+    base = f"http://127.0.0.1:{puerto}"
     comprador, producto = tienda_lenta["comprador"], tienda_lenta["producto"]
 
     def vender() -> int:
@@ -226,24 +194,22 @@ def test_un_consumidor_atascado_mas_que_la_expiracion_no_pierde_ventas(
     expect(fila(primera)).to_have_count(1)
     notificacion = en_hilo(lambda: Notificacion.objects.get(tipo="nueva_venta", datos__venta_id=primera).pk)
 
-    # 1. The seller clicks the popup while something else holds the sync thread the
-    #    consumers share: the consumer waits on the database to mark it read. It has one read of the channel
-    #    layer pending, which takes the first sale's push; the next push stays in Redis
-    #    unread and expires.
-    ocupado = HiloOcupado(base, 6)
+    # 1. The seller clicks the popup and the database takes MARCAR_LEIDA seconds to mark
+    #    it read: the consumer waits. It has one read of the channel layer pending, which
+    #    takes the first sale's push; the next push stays in Redis unread and expires.
+    libre_hacia = time.monotonic() + MARCAR_LEIDA
     panel.locator(f".popup[data-notificacion='{notificacion}']").click()
     tardia, perdida = vender(), vender()
-    assert ocupado.libre_hacia - time.monotonic() > 1.5, "the sales took too long to fall inside the stall"
+    assert libre_hacia - time.monotonic() > 1.5, "the sales took too long to fall inside the stall"
     # The consumer says it waited long; the page asks from its last sequence and gets it.
     for venta_id in (tardia, perdida):
         expect(fila(venta_id)).to_have_count(1, timeout=20_000)
-    ocupado.esperar()
     assert ventas_vistas(panel) == [(primera, False), (tardia, False), (perdida, True)]
     expect(panel.locator(".popup")).to_have_count(2)
     expect(panel.locator("#notificaciones-no-leidas")).to_have_text("2")
     expect(panel.locator(f"tr[data-producto='{producto.pk}'] .stock")).to_have_text("7")
 
-    # 2. The thread held while the consumer is idle does not stop live pushes: the sale
+    # 2. asgiref's process-wide sync thread held does not stop live pushes: the sale
     #    arrives while it is still held, not after (Channels' own dispatch waits for it).
     ocupado = HiloOcupado(base, 8)
     viva = vender()

@@ -125,6 +125,44 @@ async def test_un_cliente_que_no_lee_no_afecta_a_los_demas_y_recupera_lo_perdido
     print(f"the slow socket was dropped {caida:.1f}s after the flood began")
 
 
+# One socket's slow database call
+# ------------------------------------------------------------------------------
+
+REENVIO_LENTO = 6
+
+
+async def test_la_llamada_lenta_de_un_socket_no_detiene_a_los_demas(daphne_lento, usuario_con_sesion):
+    """A replay whose database call takes REENVIO_LENTO seconds holds one of the sockets'
+    database threads, not the process: meanwhile another user connects (the session's
+    user is read), gets their unread notification replayed, and marks it read.
+
+    Channels' default, one thread-sensitive thread per process, would queue the second
+    user's connect behind the slow replay.
+    """
+    puerto = await asyncio.to_thread(daphne_lento, "daphne_reenvio_lento", REENVIO_SEGUNDOS=str(REENVIO_LENTO))
+    _, cookie_lento = await usuario_con_sesion("vendedor_reenvio_lento")
+    otro_db, cookie_otro = await usuario_con_sesion("vendedor_a_tiempo")
+    aviso = await database_sync_to_async(services.notificar)(usuario=otro_db, tipo="nueva_venta", titulo="t", mensaje="m")
+
+    async with socket_de(puerto, cookie_lento) as lento:
+        await recibir(lento)
+        await lento.send(json.dumps({"action": "reenviar", "despues_de": 0}))
+        inicio = time.monotonic()
+        await asyncio.sleep(0.5)  # the replay's call is on its thread by now (it sleeps there for 6 s)
+
+        async with socket_de(puerto, cookie_otro) as otro:
+            saludo = await recibir(otro, timeout=REENVIO_LENTO - 2)
+            assert (saludo["type"], saludo["no_leidas"]) == ("connection_established", 1)
+            assert (await recibir(otro, timeout=2))["id"] == aviso.pk
+            await otro.send(json.dumps({"action": "marcar_leida", "notificacion_id": aviso.pk}))
+            assert (await recibir(otro, timeout=2))["type"] == "notificacion_leida"
+        assert time.monotonic() - inicio < REENVIO_LENTO, "the other user waited for the slow replay"
+
+        # The slow replay itself still ends, complete.
+        assert (await recibir(lento, timeout=REENVIO_LENTO + 5))["type"] == "reenvio_completo"
+    assert await database_sync_to_async(lambda: Notificacion.objects.get(pk=aviso.pk).leida)()
+
+
 # Hostile sockets
 # ------------------------------------------------------------------------------
 

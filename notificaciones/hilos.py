@@ -1,0 +1,41 @@
+"""The WebSocket side's database calls, on threads of their own.
+
+Channels runs ``database_sync_to_async`` on the one thread every synchronous Django view
+of the process also runs on, so a slow view held up every socket of the process: no
+socket could connect (the session's user is read there), replay or mark a notification
+read until the view returned. Here the consumers' calls and the user lookup run on a
+small pool of their own (``WS_HILOS_BD`` threads), thread-insensitive: each call is a
+self-contained read or a short transaction that needs no thread-local state but its
+database connection, which ``database_sync_to_async`` closes (or gives back to the
+pool) around it.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from channels.auth import AuthMiddleware, get_user
+from channels.db import DatabaseSyncToAsync, database_sync_to_async
+from channels.sessions import CookieMiddleware, SessionMiddleware
+from django.conf import settings
+
+_hilos = ThreadPoolExecutor(max_workers=settings.WS_HILOS_BD, thread_name_prefix="ws-bd")
+
+
+def en_hilos_propios(funcion) -> DatabaseSyncToAsync:
+    """Wrap the sync ``funcion`` as ``database_sync_to_async`` does, on the sockets' own threads."""
+    return database_sync_to_async(funcion, thread_sensitive=False, executor=_hilos)
+
+
+# Channels' get_user, unwrapped from its thread-sensitive wrapper.
+_usuario = en_hilos_propios(get_user.__wrapped__)
+
+
+class AutenticacionEnHilosPropios(AuthMiddleware):
+    """Channels' AuthMiddleware, reading the session's user on the sockets' own threads."""
+
+    async def resolve_scope(self, scope):
+        scope["user"]._wrapped = await _usuario(scope)
+
+
+def pila_de_autenticacion(inner):
+    """``channels.auth.AuthMiddlewareStack`` with the user lookup off the views' thread."""
+    return CookieMiddleware(SessionMiddleware(AutenticacionEnHilosPropios(inner)))
