@@ -179,6 +179,8 @@ def por_que_no() -> str | None:
         pwd.getpwnam("postgres")
     except KeyError:
         return "no postgres OS user to run the cluster as (initdb refuses root)"
+    if not shutil.which("runuser") or not shutil.which("redis-server"):
+        return "runuser (util-linux) or redis-server is missing"
     return None
 
 
