@@ -9,9 +9,9 @@ from .procesos import puerto_libre
 
 
 class BuzonSMTP:
-    """A real SMTP server on a free loopback port that keeps what it receives."""
+    """A real SMTP server on a free port that keeps what it receives (on loopback, or on ``host``)."""
 
-    def __init__(self):
+    def __init__(self, host: str = "127.0.0.1"):
         from aiosmtpd.controller import Controller
 
         self._lock = threading.Lock()
@@ -20,8 +20,8 @@ class BuzonSMTP:
         self.rechazados = 0
         self._demoras: list[tuple[float, str]] = []
         self.demoras_empezadas = 0
-        self.port = puerto_libre()
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.host, self.port = host, puerto_libre()
+        self._controller = Controller(self, hostname=host, port=self.port)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         with self._lock:
@@ -66,7 +66,7 @@ class BuzonSMTP:
     @property
     def url(self) -> str:
         """Return the EMAIL_URL that sends mail here."""
-        return f"smtp://127.0.0.1:{self.port}"
+        return f"smtp://{self.host}:{self.port}"
 
     @property
     def mensajes(self) -> list[EmailMessage]:

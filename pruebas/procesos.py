@@ -177,10 +177,10 @@ def esperar_reposo(nodo: str, timeout: float = 30) -> bool:
     return False
 
 
-def responde_http(puerto: int) -> bool:
-    """Return True once a server on ``puerto`` answers an HTTP request, whatever it answers."""
+def responde_http(puerto: int, host: str = "127.0.0.1") -> bool:
+    """Return True once a server on ``host``:``puerto`` answers an HTTP request, whatever it answers."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{puerto}/accounts/login/", timeout=1) as respuesta:
+        with urllib.request.urlopen(f"http://{host}:{puerto}/accounts/login/", timeout=1) as respuesta:
             return respuesta.status < 600
     except urllib.error.HTTPError:
         return True  # it answered, even if unhappy
@@ -283,14 +283,16 @@ class Procesos:
         nombre: str = "daphne",
         puerto: int | None = None,
         *,
+        host: str = "127.0.0.1",
         prefijo: Iterable[str] = (),
         argumentos: Iterable[str] = (),
         **extra_env: str,
     ) -> tuple[subprocess.Popen, int]:
-        """Start a real Daphne serving the project on ``puerto`` (a free one by default); wait until it answers HTTP."""
+        """Start a real Daphne serving the project on ``host``:``puerto`` (a free port by default); wait until it
+        answers HTTP there. A ``prefijo`` such as ``ip netns exec <ns>`` runs it on another (network) host."""
         puerto = puerto or puerto_libre()
-        comando = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(puerto), *argumentos, ASGI]
-        return self._servir(nombre, [*prefijo, *comando], puerto, extra_env), puerto
+        comando = [sys.executable, "-m", "daphne", "-b", host, "-p", str(puerto), *argumentos, ASGI]
+        return self._servir(nombre, [*prefijo, *comando], puerto, extra_env, host), puerto
 
     def iniciar_uvicorn(
         self, nombre: str = "uvicorn", puerto: int | None = None, *, prefijo: Iterable[str] = (), **extra_env: str
@@ -301,10 +303,15 @@ class Procesos:
         comando += ["--log-level", "warning", ASGI]
         return self._servir(nombre, [*prefijo, *comando], puerto, extra_env), puerto
 
-    def _servir(self, nombre: str, comando: list[str], puerto: int, extra_env: dict[str, str]) -> subprocess.Popen:
+    def _servir(
+        self, nombre: str, comando: list[str], puerto: int, extra_env: dict[str, str], host: str = "127.0.0.1"
+    ) -> subprocess.Popen:
         proceso = self.lanzar(nombre, comando, **extra_env)
         esperar(
-            lambda: responde_http(puerto), timeout=60, mensaje=f"{nombre} on port {puerto} to answer", proceso=proceso
+            lambda: responde_http(puerto, host),
+            timeout=60,
+            mensaje=f"{nombre} on {host}:{puerto} to answer",
+            proceso=proceso,
         )
         return proceso
 

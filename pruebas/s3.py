@@ -7,6 +7,7 @@ sets it (``AWS_STORAGE_BUCKET_NAME``, ``AWS_S3_ENDPOINT_URL``, ...). moto checks
 signatures loosely but, like S3, refuses an anonymous read of a private object.
 """
 
+import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
@@ -96,13 +97,23 @@ def _responde(url: str) -> bool:
         return False
 
 
+def lanzar_servidor_s3(
+    procesos=SESION, *, host: str = "127.0.0.1", puerto: int | None = None, prefijo: list[str] | None = None
+) -> tuple[subprocess.Popen, str]:
+    """Start moto's S3 server on ``host``:``puerto`` (a free port by default) and wait until it answers;
+    return the process and its URL. ``prefijo`` (e.g. ``ip netns exec <ns>``) runs it on another host."""
+    puerto = puerto or puerto_libre()
+    comando = [*(prefijo or []), sys.executable, "-m", "moto.server", "-H", host, "-p", str(puerto)]
+    proceso = procesos.lanzar("s3", comando)
+    url = f"http://{host}:{puerto}"
+    esperar(lambda: _responde(url), timeout=60, mensaje=f"the S3 server on {host}:{puerto}", proceso=proceso)
+    return proceso, url
+
+
 @pytest.fixture(scope="session")
 def servidor_s3() -> str:
     """Start moto's S3 server on a free port for the session; return its URL."""
-    puerto = puerto_libre()
-    proceso = SESION.lanzar("s3", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(puerto)])
-    url = f"http://127.0.0.1:{puerto}"
-    esperar(lambda: _responde(url), timeout=60, mensaje=f"the S3 server on port {puerto}", proceso=proceso)
+    proceso, url = lanzar_servidor_s3()
     yield url
     detener(proceso)
 

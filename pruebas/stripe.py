@@ -25,9 +25,10 @@ SECRETO_WEBHOOK = "whsec_pruebas"
 class LocalStripe:
     """The session's localstripe process: start, stop, restart, and its test-only endpoints."""
 
-    def __init__(self, puerto: int):
-        self.puerto = puerto
-        self.url = f"http://127.0.0.1:{puerto}"
+    def __init__(self, puerto: int, *, host: str = "127.0.0.1", prefijo: list[str] | None = None, procesos=SESION):
+        """``prefijo`` (e.g. ``ip netns exec <ns>``) and ``host`` run it on another (network) host."""
+        self.puerto, self.host, self.prefijo, self.procesos = puerto, host, prefijo or [], procesos
+        self.url = f"http://{host}:{puerto}"
         self.estado = Path(tempfile.mkdtemp(prefix="mitienda-localstripe-")) / "estado.pickle"
         self.proceso = None
         self.webhooks: dict[str, dict] = {}
@@ -46,8 +47,9 @@ class LocalStripe:
 
     def arrancar(self) -> None:
         """Start it (keeping the state of an earlier run) and wait until it answers; register the webhooks again."""
-        comando = [sys.executable, "-m", "myproject.localstripe_server", "--port", str(self.puerto)]
-        self.proceso = SESION.lanzar("localstripe", [*comando, "--estado", str(self.estado)])
+        comando = [*self.prefijo, sys.executable, "-m", "myproject.localstripe_server", "--host", self.host]
+        comando += ["--port", str(self.puerto), "--estado", str(self.estado)]
+        self.proceso = self.procesos.lanzar("localstripe", comando)
         esperar(self._responde, timeout=30, mensaje=f"localstripe on port {self.puerto}", proceso=self.proceso)
         for nombre, datos in self.webhooks.items():
             self._pedir("POST", f"/_config/webhooks/{nombre}", datos)

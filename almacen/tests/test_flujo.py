@@ -11,10 +11,11 @@ import pytest
 from channels.db import database_sync_to_async
 from django.db import connections
 
-from notificaciones.tests.test_en_vivo import recibir, sesion_http, socket_de
+from notificaciones.tests.test_en_vivo import recibir, socket_de
 from pagos import reembolsos, stripe_cliente
 from pagos.models import Reembolso
 from pagos.tests.conftest import esperar_estado
+from pruebas.clientes import sesion_http
 from pruebas.pedidos import comprar
 from pruebas.procesos import cookie_de_sesion, esperar
 from ventas.models import MovimientoInventario, Producto, Venta

@@ -4,7 +4,6 @@ Celery worker running the sale's pipeline beside it. No fakes."""
 
 import asyncio
 import json
-import re
 
 import pytest
 import requests
@@ -13,8 +12,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from notificaciones.models import Notificacion
-from pruebas.factories import ENVIO, ProductoFactory, UsuarioFactory
-from pruebas.pedidos import VISA, pagar
+from pruebas.clientes import comprar_por_http, sesion_http
+from pruebas.factories import ProductoFactory, UsuarioFactory
+from pruebas.pedidos import pagar
 from pruebas.procesos import cookie_de_sesion, detener, iniciar_daphne
 from ventas.models import Venta
 
@@ -27,36 +27,6 @@ def tienda(transactional_db):
     comprador = UsuarioFactory(username="comprador_vivo")
     producto = ProductoFactory(vendedor=vendedor, nombre="Mole en vivo", stock=5)
     return vendedor, comprador, producto
-
-
-def sesion_http(base: str, usuario: str, contrasena: str = "demo12345") -> requests.Session:
-    """Log in through the real login form, as a browser does; return the session with its cookies."""
-    sesion = requests.Session()
-    pagina = sesion.get(f"{base}/accounts/login/", timeout=10)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', pagina.text).group(1)
-    respuesta = sesion.post(
-        f"{base}/accounts/login/",
-        data={"username": usuario, "password": contrasena, "csrfmiddlewaretoken": token},
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert respuesta.status_code == 302, respuesta.text[:500]
-    return sesion
-
-
-def comprar_por_http(sesion: requests.Session, base: str, producto_id: int, cantidad: int = 1) -> requests.Response:
-    sesion.get(f"{base}/productos/{producto_id}/", timeout=10)
-    return sesion.post(
-        f"{base}/ventas/comprar/{producto_id}/",
-        data={
-            "cantidad": str(cantidad),
-            "csrfmiddlewaretoken": sesion.cookies["csrftoken"],
-            "metodo_pago": VISA,
-            **ENVIO,
-        },
-        allow_redirects=False,
-        timeout=10,
-    )
 
 
 def comprar_y_pagar_por_http(sesion: requests.Session, base: str, producto_id: int) -> requests.Response:
