@@ -142,7 +142,8 @@ async def test_la_llamada_lenta_de_un_socket_no_detiene_a_los_demas(daphne_lento
     puerto = await asyncio.to_thread(daphne_lento, "daphne_reenvio_lento", REENVIO_SEGUNDOS=str(REENVIO_LENTO))
     _, cookie_lento = await usuario_con_sesion("vendedor_reenvio_lento")
     otro_db, cookie_otro = await usuario_con_sesion("vendedor_a_tiempo")
-    aviso = await database_sync_to_async(services.notificar)(usuario=otro_db, tipo="nueva_venta", titulo="t", mensaje="m")
+    notificar = database_sync_to_async(services.notificar)
+    aviso = await notificar(usuario=otro_db, tipo="nueva_venta", titulo="t", mensaje="m")
 
     async with socket_de(puerto, cookie_lento) as lento:
         await recibir(lento)
