@@ -88,7 +88,7 @@ lint: install ## Check style with ruff
 bench: install ## Run the benchmarks in bench/ (real stack), print their tables, write bench/results/*.json
 	mkdir -p var
 	$(call debian,vipsthumbnail,libvips-tools,the image benchmark's vips peer)
-	@for b in checkout pipeline alertas sockets imagenes; do \
+	@for b in checkout pipeline alertas sockets imagenes topologia servidores; do \
 		echo "== bench.$$b =="; $(PY) -m bench.$$b || exit 1; \
 	done
 

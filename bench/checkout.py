@@ -15,14 +15,14 @@ write lock with the requests (``bench.pipeline`` measures that work on its own).
     python -m bench.checkout [--peticiones 200] [--repeticiones 3] [--pagando]
 """
 
-import argparse
 import asyncio
-import time
+import functools
 
 import httpx
 from django.contrib.messages.storage.cookie import CookieStorage
 
-from .common import Pila, guardar, imprimir_tabla, mediana, percentil, progreso, sesion_para
+from .carga import cargar
+from .common import Pila, argumentos, guardar, imprimir_tabla, mediana, percentil, progreso, sesion_para
 
 VARIANTES = {
     "piso": "/bench/piso/{id}/",
@@ -30,47 +30,34 @@ VARIANTES = {
     "en_linea": "/bench/en-linea/{id}/",
 }
 CONCURRENCIAS = (1, 16)
+# What the checkout form posts: one unit, the test card's PaymentMethod id (and the address, ENVIO).
+DATOS = {"cantidad": "1", "metodo_pago": "pm_card_visa"}
 
 
-def datos_del_formulario() -> dict[str, str]:
-    """What the checkout form posts: one unit, the test card's PaymentMethod id, the address."""
-    from pruebas.factories import ENVIO  # after the stack has set Django up
+async def comprar(ruta: str, http: httpx.AsyncClient, cliente: dict) -> bool:
+    """Post one purchase to ``ruta`` as the client's buyer; True if it was placed (302 to the sale)."""
+    from pruebas.factories import ENVIO  # models: only once Pila has set Django up
 
-    return {"cantidad": "1", "metodo_pago": "pm_card_visa", **ENVIO}
+    datos = {**DATOS, **ENVIO, "csrfmiddlewaretoken": cliente["cookies"]["csrftoken"]}
+    respuesta = await http.post(ruta, data=datos)
+    # A browser follows the redirect, and the sale page shows and clears the "thank you"
+    # flash message. This client does not follow it, so it drops the message itself;
+    # kept, 200 unread messages would outgrow the cookie and pile up in the session, a
+    # cost no shopper pays.
+    http.cookies.delete(CookieStorage.cookie_name)
+    return respuesta.status_code == 302
 
 
 async def _ronda(base: str, ruta: str, cookies_por_cliente: list[dict], peticiones: int, concurrencia: int):
-    """Send ``peticiones`` purchases with ``concurrencia`` clients; return latencies in ms."""
-    latencias: list[float] = []
-    errores = 0
-    pendientes = iter(range(peticiones))
-    datos = datos_del_formulario()
-
-    async def cliente(cookies: dict):
-        nonlocal errores
-        csrf = cookies["csrftoken"]
-        async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=60) as http:
-            for _ in pendientes:
-                inicio = time.perf_counter()
-                respuesta = await http.post(ruta, data={**datos, "csrfmiddlewaretoken": csrf})
-                latencias.append((time.perf_counter() - inicio) * 1000)
-                errores += respuesta.status_code != 302
-                # A browser follows the redirect, and the sale page shows and clears the
-                # "thank you" flash message. This client does not follow it, so it drops
-                # the message itself; kept, 200 unread messages would outgrow the cookie
-                # and pile up in the session, a cost no shopper pays.
-                http.cookies.delete(CookieStorage.cookie_name)
-
-    await asyncio.gather(*(cliente(cookies_por_cliente[i]) for i in range(concurrencia)))
-    return latencias, errores
+    """Send ``peticiones`` purchases with ``concurrencia`` clients; return latencies in ms and failures."""
+    clientes = [{"cookies": cookies} for cookies in cookies_por_cliente]
+    ronda = await cargar(base, functools.partial(comprar, ruta), clientes, peticiones, concurrencia)
+    return ronda["latencias"], ronda["errores"]
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--peticiones", type=int, default=200, help="requests per round (default 200)")
-    parser.add_argument("--repeticiones", type=int, default=3, help="rounds per variant (default 3)")
-    parser.add_argument("--pagando", action="store_true", help="a worker charges the orders meanwhile (localstripe)")
-    args = parser.parse_args()
+    pagando = {"--pagando": "a worker charges the orders meanwhile, against localstripe"}
+    args = argumentos(__doc__, peticiones=200, repeticiones=3, banderas=pagando)
 
     with Pila("checkout", stripe=args.pagando) as pila:
         from pruebas.factories import ProductoFactory, UsuarioFactory
@@ -125,12 +112,7 @@ def main():
         print(f"  c={concurrencia}: b/a = {b_a:.2f} (target <= 1.5), c/b = {c_b:.1f} (target >= 10)")
     guardar(
         "checkout-pagando" if args.pagando else "checkout",
-        {
-            "peticiones": args.peticiones,
-            "repeticiones": args.repeticiones,
-            "pagando": args.pagando,
-            "resultados": resultados,
-        },
+        {"peticiones": args.peticiones, "repeticiones": args.repeticiones, "pagando": args.pagando, "resultados": resultados},
     )
 
 

@@ -6,11 +6,13 @@ one table of ratios to a floor or peer measured in the same run, and writes
 ``bench/results/<name>.json``.
 """
 
+import argparse
 import contextlib
 import json
 import os
 import platform
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -18,12 +20,26 @@ import tempfile
 import time
 from pathlib import Path
 
-from pruebas.procesos import BASE_DIR, Procesos, cookie_de_sesion
+from pruebas.procesos import ASGI, BASE_DIR, Procesos, cookie_de_sesion, puerto_libre
 
 RESULTS = BASE_DIR / "bench" / "results"
 LOGS = BASE_DIR / "var" / "bench-logs"
 PYTHON = sys.executable
 CORES = os.cpu_count() or 1
+VENV_BIN = Path(sys.executable).parent
+# What circus's [socket:web] passes to listen(): the kernel's queue of connections not yet accepted.
+BACKLOG = 2048
+
+
+def argumentos(doc: str, *, peticiones: int, repeticiones: int, banderas: dict[str, str] | None = None):
+    """Parse a load benchmark's command line: requests per round and rounds, with these defaults,
+    and the on/off ``banderas`` ({"--name": "help"})."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--peticiones", type=int, default=peticiones, help=f"requests per round (default {peticiones})")
+    parser.add_argument("--repeticiones", type=int, default=repeticiones, help=f"rounds (default {repeticiones})")
+    for bandera, ayuda in (banderas or {}).items():
+        parser.add_argument(bandera, action="store_true", help=ayuda)
+    return parser.parse_args()
 
 
 def progreso(mensaje: str) -> None:
@@ -117,6 +133,7 @@ class Pila:
         self.procesos = Procesos(LOGS, prefijo=f"{nombre}-", agregar=False)
         self.tmp = Path(tempfile.mkdtemp(prefix=f"mitienda-bench-{nombre}-"))
         self.settings = settings
+        self.sockets: list[socket.socket] = []
 
     def __enter__(self):
         os.environ.update(
@@ -152,6 +169,8 @@ class Pila:
         if self.stripe:
             self.localstripe.detener()
         self.procesos.detener_todos()
+        for abierto in self.sockets:
+            abierto.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def worker(self, *, colas: str | None = None, concurrencia: int = 2, extra: tuple[str, ...] = (), **env: str):
@@ -171,6 +190,44 @@ class Pila:
         """Start Daphne (or ``servidor="uvicorn"``, its peer) pinned to ``nucleo``; wait until it answers HTTP."""
         iniciar = self.procesos.iniciar_uvicorn if servidor == "uvicorn" else self.procesos.iniciar_daphne
         return iniciar(servidor, prefijo=fijar_nucleo(nucleo))
+
+    def servidor(
+        self, servidor: str, procesos: int = 1, *, nucleo: int | None = None, nombre: str = ""
+    ) -> tuple[list[subprocess.Popen], int]:
+        """Start ``procesos`` processes of one ASGI server serving the project on one port.
+
+        ``daphne``: one process listens itself; several get one listening socket opened
+        here and passed with ``--fd``, as circus does for ``make run``. ``uvicorn`` and
+        ``granian``: their own ``--workers`` (a supervisor and its children). Pinned to
+        ``nucleo`` when given; wait until every process is done starting.
+        """
+        from .carga import esperar_quietos
+
+        nombre = nombre or f"{servidor}-{procesos}"
+        prefijo = fijar_nucleo(nucleo) if nucleo is not None else []
+        if servidor == "daphne" and procesos == 1:
+            proceso, puerto = self.procesos.iniciar_daphne(nombre, prefijo=prefijo)
+            hijos = [proceso]
+        elif servidor == "daphne":
+            escucha = socket.create_server(("127.0.0.1", 0), backlog=BACKLOG)
+            self.sockets.append(escucha)
+            fd, puerto = escucha.fileno(), escucha.getsockname()[1]
+            comando = [*prefijo, PYTHON, "-m", "daphne", "--fd", str(fd), ASGI]
+            hijos = [self.procesos.servir(f"{nombre}.{i}", comando, puerto, fds=(fd,)) for i in range(procesos)]
+        elif servidor == "uvicorn":
+            argumentos = ("--workers", str(procesos)) if procesos > 1 else ()
+            proceso, puerto = self.procesos.iniciar_uvicorn(nombre, prefijo=prefijo, argumentos=argumentos)
+            hijos = [proceso]
+        elif servidor == "granian":
+            puerto = puerto_libre()
+            # asginl: Django's ASGI handler refuses the lifespan protocol.
+            comando = [*prefijo, str(VENV_BIN / "granian"), "--interface", "asginl", "--host", "127.0.0.1"]
+            comando += ["--port", str(puerto), "--workers", str(procesos), "--log-level", "warning", ASGI]
+            hijos = [self.procesos.servir(nombre, comando, puerto)]
+        else:
+            raise ValueError(f"unknown server {servidor!r}")
+        esperar_quietos(hijos)
+        return hijos, puerto
 
 
 def sesion_para(usuario) -> dict[str, str]:

@@ -7,5 +7,6 @@ from . import views
 urlpatterns = [
     path("bench/piso/<int:producto_id>/", views.piso),
     path("bench/en-linea/<int:producto_id>/", views.en_linea),
+    path("bench/comprar-en-el-pool/<int:producto_id>/", views.comprar_fuera_del_hilo),
     *producto,
 ]

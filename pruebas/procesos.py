@@ -213,12 +213,17 @@ class Procesos:
         self.logs, self.prefijo, self.agregar = logs, prefijo, agregar
         self.hijos: list[subprocess.Popen] = []
 
-    def lanzar(self, nombre: str, comando: list[str], **extra_env: str) -> subprocess.Popen:
-        """Start ``comando`` with :func:`entorno_de_proceso` plus ``extra_env``, from the repository root."""
+    def lanzar(self, nombre: str, comando: list[str], *, fds: Iterable[int] = (), **extra_env: str) -> subprocess.Popen:
+        """Start ``comando`` with :func:`entorno_de_proceso` plus ``extra_env``, from the repository root.
+
+        ``fds`` are file descriptors the child inherits under the same numbers (a listening
+        socket handed to ``daphne --fd``, as circus does).
+        """
         self.logs.mkdir(parents=True, exist_ok=True)
         ruta = self.logs / f"{self.prefijo}{nombre}.log"
         log = open(ruta, "ab" if self.agregar else "wb")  # noqa: SIM115 - closed with the process
-        proceso = subprocess.Popen(comando, cwd=BASE_DIR, env=entorno_de_proceso(**extra_env), stdout=log, stderr=log)
+        entorno = entorno_de_proceso(**extra_env)
+        proceso = subprocess.Popen(comando, cwd=BASE_DIR, env=entorno, stdout=log, stderr=log, pass_fds=tuple(fds))
         proceso.log = ruta
         self.hijos.append(proceso)
         return proceso
@@ -292,21 +297,38 @@ class Procesos:
         answers HTTP there. A ``prefijo`` such as ``ip netns exec <ns>`` runs it on another (network) host."""
         puerto = puerto or puerto_libre()
         comando = [sys.executable, "-m", "daphne", "-b", host, "-p", str(puerto), *argumentos, ASGI]
-        return self._servir(nombre, [*prefijo, *comando], puerto, extra_env, host), puerto
+        return self.servir(nombre, [*prefijo, *comando], puerto, host=host, **extra_env), puerto
 
     def iniciar_uvicorn(
-        self, nombre: str = "uvicorn", puerto: int | None = None, *, prefijo: Iterable[str] = (), **extra_env: str
+        self,
+        nombre: str = "uvicorn",
+        puerto: int | None = None,
+        *,
+        prefijo: Iterable[str] = (),
+        argumentos: Iterable[str] = (),
+        **extra_env: str,
     ) -> tuple[subprocess.Popen, int]:
         """Start Uvicorn serving the project (the benchmarks' peer to Daphne); wait until it answers HTTP."""
         puerto = puerto or puerto_libre()
         comando = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(puerto)]
-        comando += ["--log-level", "warning", ASGI]
-        return self._servir(nombre, [*prefijo, *comando], puerto, extra_env), puerto
+        comando += ["--log-level", "warning", *argumentos, ASGI]
+        return self.servir(nombre, [*prefijo, *comando], puerto, **extra_env), puerto
 
-    def _servir(
-        self, nombre: str, comando: list[str], puerto: int, extra_env: dict[str, str], host: str = "127.0.0.1"
+    def servir(
+        self,
+        nombre: str,
+        comando: list[str],
+        puerto: int,
+        *,
+        fds: Iterable[int] = (),
+        host: str = "127.0.0.1",
+        **extra_env: str,
     ) -> subprocess.Popen:
-        proceso = self.lanzar(nombre, comando, **extra_env)
+        """Start a server ``comando`` that listens on ``host``:``puerto``; return it once it answers HTTP there.
+
+        ``fds`` are passed to the child as :meth:`lanzar` does (a socket for ``daphne --fd``).
+        """
+        proceso = self.lanzar(nombre, comando, fds=fds, **extra_env)
         esperar(
             lambda: responde_http(puerto, host),
             timeout=60,
