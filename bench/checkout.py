@@ -110,10 +110,8 @@ def main():
         r = resultados[f"ratios@{concurrencia}"]
         b_a, c_b = r["b_sobre_a_p50"], r["c_sobre_b_p50"]
         print(f"  c={concurrencia}: b/a = {b_a:.2f} (target <= 1.5), c/b = {c_b:.1f} (target >= 10)")
-    guardar(
-        "checkout-pagando" if args.pagando else "checkout",
-        {"peticiones": args.peticiones, "repeticiones": args.repeticiones, "pagando": args.pagando, "resultados": resultados},
-    )
+    datos = {"peticiones": args.peticiones, "repeticiones": args.repeticiones, "pagando": args.pagando}
+    guardar("checkout-pagando" if args.pagando else "checkout", {**datos, "resultados": resultados})
 
 
 if __name__ == "__main__":
