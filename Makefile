@@ -98,7 +98,7 @@ clean: ## Stop our redis-server and localstripe, remove var/ and caches (keeps .
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
 .PHONY: load
-load: install ## Load test: 200 buyers, 10 products, 60 s on Daphne + worker (report in var/bench/carga.json)
+load: install ## Load test: 200 buyers, 10 products, 60 s on WEB_PROCESSES Daphne on one socket + worker (report in var/bench/carga.json)
 	mkdir -p var
-	CARGA_COMPRADORES=$${CARGA_COMPRADORES:-200} CARGA_SEGUNDOS=$${CARGA_SEGUNDOS:-60} CARGA_STOCK=$${CARGA_STOCK:-30} \
+	CARGA_PROCESOS=$${WEB_PROCESSES:-0} CARGA_COMPRADORES=$${CARGA_COMPRADORES:-200} CARGA_SEGUNDOS=$${CARGA_SEGUNDOS:-60} CARGA_STOCK=$${CARGA_STOCK:-30} \
 		$(VENV)/bin/pytest ventas/tests/test_carga.py $(PYTEST_ARGS)

@@ -12,7 +12,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,8 +26,6 @@ LOGS = BASE_DIR / "var" / "bench-logs"
 PYTHON = sys.executable
 CORES = os.cpu_count() or 1
 VENV_BIN = Path(sys.executable).parent
-# What circus's [socket:web] passes to listen(): the kernel's queue of connections not yet accepted.
-BACKLOG = 2048
 
 
 def argumentos(doc: str, *, peticiones: int, repeticiones: int, banderas: dict[str, str] | None = None):
@@ -133,7 +130,6 @@ class Pila:
         self.procesos = Procesos(LOGS, prefijo=f"{nombre}-", agregar=False)
         self.tmp = Path(tempfile.mkdtemp(prefix=f"mitienda-bench-{nombre}-"))
         self.settings = settings
-        self.sockets: list[socket.socket] = []
 
     def __enter__(self):
         os.environ.update(
@@ -169,8 +165,6 @@ class Pila:
         if self.stripe:
             self.localstripe.detener()
         self.procesos.detener_todos()
-        for abierto in self.sockets:
-            abierto.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def worker(self, *, colas: str | None = None, concurrencia: int = 2, extra: tuple[str, ...] = (), **env: str):
@@ -209,11 +203,7 @@ class Pila:
             proceso, puerto = self.procesos.iniciar_daphne(nombre, prefijo=prefijo)
             hijos = [proceso]
         elif servidor == "daphne":
-            escucha = socket.create_server(("127.0.0.1", 0), backlog=BACKLOG)
-            self.sockets.append(escucha)
-            fd, puerto = escucha.fileno(), escucha.getsockname()[1]
-            comando = [*prefijo, PYTHON, "-m", "daphne", "--fd", str(fd), ASGI]
-            hijos = [self.procesos.servir(f"{nombre}.{i}", comando, puerto, fds=(fd,)) for i in range(procesos)]
+            hijos, puerto = self.procesos.iniciar_daphnes(nombre, procesos, prefijo=prefijo)
         elif servidor == "uvicorn":
             argumentos = ("--workers", str(procesos)) if procesos > 1 else ()
             proceso, puerto = self.procesos.iniciar_uvicorn(nombre, prefijo=prefijo, argumentos=argumentos)

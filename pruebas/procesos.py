@@ -11,6 +11,7 @@ benchmark makes a :class:`Procesos` of its own, with its own log folder.
 """
 
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,8 @@ from django.conf import settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ASGI = "myproject.asgi:application"
+# What circus's [socket:web] passes to listen(): the kernel's queue of connections not yet accepted.
+BACKLOG = 2048
 
 
 def todas_las_colas() -> str:
@@ -212,6 +215,7 @@ class Procesos:
     def __init__(self, logs: Path, *, prefijo: str = "", agregar: bool = True):
         self.logs, self.prefijo, self.agregar = logs, prefijo, agregar
         self.hijos: list[subprocess.Popen] = []
+        self.sockets: list[socket.socket] = []
 
     def lanzar(self, nombre: str, comando: list[str], *, fds: Iterable[int] = (), **extra_env: str) -> subprocess.Popen:
         """Start ``comando`` with :func:`entorno_de_proceso` plus ``extra_env``, from the repository root.
@@ -299,6 +303,22 @@ class Procesos:
         comando = [sys.executable, "-m", "daphne", "-b", host, "-p", str(puerto), *argumentos, ASGI]
         return self.servir(nombre, [*prefijo, *comando], puerto, host=host, **extra_env), puerto
 
+    def iniciar_daphnes(
+        self, nombre: str, procesos: int, *, prefijo: Iterable[str] = (), **extra_env: str
+    ) -> tuple[list[subprocess.Popen], int]:
+        """Start ``procesos`` Daphne processes sharing one listening socket, as ``make run`` does.
+
+        The socket is opened here (on a free port) and passed to each with ``daphne --fd``,
+        as circus passes its ``[socket:web]`` (myproject/runner.py); the kernel hands each
+        new connection to whichever process accepts first. Return them and the port.
+        """
+        escucha = socket.create_server(("127.0.0.1", 0), backlog=BACKLOG)
+        self.sockets.append(escucha)
+        fd, puerto = escucha.fileno(), escucha.getsockname()[1]
+        comando = [*prefijo, sys.executable, "-m", "daphne", "--fd", str(fd), ASGI]
+        hijos = [self.servir(f"{nombre}.{i}", comando, puerto, fds=(fd,), **extra_env) for i in range(procesos)]
+        return hijos, puerto
+
     def iniciar_uvicorn(
         self,
         nombre: str = "uvicorn",
@@ -342,9 +362,11 @@ class Procesos:
         return [proceso for proceso in self.hijos if proceso.poll() is None]
 
     def detener_todos(self) -> None:
-        """Stop every child, the last started first."""
+        """Stop every child, the last started first, and close the sockets they shared."""
         for proceso in reversed(self.hijos):
             detener(proceso)
+        while self.sockets:
+            self.sockets.pop().close()
 
 
 #: The test session's children; the plugin stops them when the session ends.

@@ -4,8 +4,10 @@ Each buyer is an httpx client with its own real session cookie and CSRF token; i
 buys, follows the redirect to its sale, and buys again until time is up. Afterwards
 every sale must be there once, with its email and invoice, and no unit oversold.
 
-Scale with ``CARGA_COMPRADORES``, ``CARGA_SEGUNDOS`` and ``CARGA_STOCK`` (units per
-product); the suite runs a short version, ``make load`` the full 200 buyers × 60 s.
+The web side is ``make run``'s: ``CARGA_PROCESOS`` Daphne processes (default: one per
+core, as ``WEB_PROCESSES``) sharing one listening socket. Scale with
+``CARGA_COMPRADORES``, ``CARGA_SEGUNDOS`` and ``CARGA_STOCK`` (units per product); the
+suite runs a short version, ``make load`` the full 200 buyers × 60 s.
 """
 
 import asyncio
@@ -23,9 +25,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
+from myproject.runner import default_web_processes
 from pruebas.factories import ENVIO, ProductoFactory, UsuarioFactory
 from pruebas.pedidos import VISA, pagar
-from pruebas.procesos import BASE_DIR, cookie_de_sesion, detener, esperar, iniciar_daphne
+from pruebas.procesos import BASE_DIR, LOG_DIR, Procesos, cookie_de_sesion, esperar
 from ventas.models import LineaVenta, MovimientoInventario, Producto, Venta
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
@@ -33,6 +36,7 @@ pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 COMPRADORES = int(os.environ.get("CARGA_COMPRADORES", "50"))
 SEGUNDOS = float(os.environ.get("CARGA_SEGUNDOS", "15"))
 STOCK = int(os.environ.get("CARGA_STOCK", "4"))
+PROCESOS = int(os.environ.get("CARGA_PROCESOS", "0")) or default_web_processes()
 PRODUCTOS = 10
 INFORME = BASE_DIR / "var" / "bench" / "carga.json"
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -40,10 +44,11 @@ TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 @pytest.fixture
 def daphne(celery_worker):
-    """A real Daphne of this test's own serving the project, against the test database."""
-    proceso, puerto = iniciar_daphne("daphne-carga")
+    """PROCESOS real Daphne processes of this test's own on one socket, against the test database."""
+    procesos = Procesos(LOG_DIR, prefijo="carga-")
+    _, puerto = procesos.iniciar_daphnes("daphne", PROCESOS)
     yield f"http://127.0.0.1:{puerto}"
-    detener(proceso)
+    procesos.detener_todos()
 
 
 def _sesiones(n: int) -> list[str]:
@@ -136,6 +141,7 @@ def test_compradores_a_la_vez_sin_5xx_sin_sobreventa_sin_ventas_perdidas(daphne,
     latencias = sorted(r[3] for r in registro)
     informe = {
         "compradores": COMPRADORES,
+        "procesos_web": PROCESOS,
         "segundos": round(duracion, 1),
         "peticiones": len(registro),
         "peticiones_por_segundo": round(len(registro) / duracion, 1),
