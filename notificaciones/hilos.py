@@ -6,23 +6,35 @@ socket could connect (the session's user is read there), replay or mark a notifi
 read until the view returned. Here the consumers' calls and the user lookup run on a
 small pool of their own (``WS_HILOS_BD`` threads), thread-insensitive: each call is a
 self-contained read or a short transaction that needs no thread-local state but its
-database connection, which ``database_sync_to_async`` closes (or gives back to the
-pool) around it.
+database connection. That connection is closed when the call ends (on PostgreSQL, given
+back to the process's pool), so the threads hold none between calls: the pool adds
+threads, not connections a process keeps open.
 """
 
 from concurrent.futures import ThreadPoolExecutor
 
 from channels.auth import AuthMiddleware, get_user
-from channels.db import DatabaseSyncToAsync, database_sync_to_async
+from channels.db import DatabaseSyncToAsync
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
+from django.db import connections
 
 _hilos = ThreadPoolExecutor(max_workers=settings.WS_HILOS_BD, thread_name_prefix="ws-bd")
 
 
+class _SinConexionRetenida(DatabaseSyncToAsync):
+    """``database_sync_to_async`` that closes the thread's connections after every call."""
+
+    def thread_handler(self, loop, *args, **kwargs):
+        try:
+            return super().thread_handler(loop, *args, **kwargs)
+        finally:
+            connections.close_all()
+
+
 def en_hilos_propios(funcion) -> DatabaseSyncToAsync:
     """Wrap the sync ``funcion`` as ``database_sync_to_async`` does, on the sockets' own threads."""
-    return database_sync_to_async(funcion, thread_sensitive=False, executor=_hilos)
+    return _SinConexionRetenida(funcion, thread_sensitive=False, executor=_hilos)
 
 
 # Channels' get_user, unwrapped from its thread-sensitive wrapper.
