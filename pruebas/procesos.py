@@ -157,7 +157,7 @@ def esperar_reposo(nodo: str, timeout: float = 30) -> bool:
 
     The queues are purged, the tasks it holds for later (prefetched, or with a countdown)
     revoked, and its running tasks waited for, until one round finds nothing. Return
-    False if it was still busy after ``timeout`` seconds (or did not answer).
+    False if it was still busy (or had not answered) after ``timeout`` seconds.
     Over a fresh connection, as :func:`ping`.
     """
     from myproject.celery import app
@@ -171,10 +171,8 @@ def esperar_reposo(nodo: str, timeout: float = 30) -> bool:
             retenidas += [t["request"]["id"] for t in (inspeccion.scheduled() or {}).get(nodo, [])]
             if retenidas:
                 app.control.revoke(retenidas, destination=[nodo], connection=conexion)
-            activas = (inspeccion.active() or {}).get(nodo)
-            if activas is None:
-                return False  # no answer: gone, or too busy to reply
-            if not (purgadas or retenidas or activas):
+            activas = (inspeccion.active() or {}).get(nodo)  # None: no answer yet (busy), ask again
+            if activas == [] and not (purgadas or retenidas):
                 return True
             time.sleep(0.05)
     return False
