@@ -2,7 +2,7 @@
 
 ``/health/`` answers "can this web process serve?": the database and Redis, checked at
 once, each within ``TIMEOUT``, at most once a second whatever the probe rate, away from
-the one thread on which Django runs every synchronous view of the process. It asks
+the threads the process's views and sockets run on. It asks
 neither the broker nor the workers: a sale still commits with either of them down
 (docs/reliability.md), and a load balancer that took every web node out of rotation for
 them would turn a slow pipeline into an outage.

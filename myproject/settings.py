@@ -567,8 +567,8 @@ CHANNEL_LAYERS = {
 WS_MAX_CONEXIONES_POR_USUARIO = env.int("WS_MAX_CONEXIONES_POR_USUARIO", default=10)
 WS_CUPO_SEGUNDOS = env.int("WS_CUPO_SEGUNDOS", default=60)
 # Threads of each web process for the sockets' database calls (connect, replay, mark read),
-# apart from the one thread Django's sync views share (notificaciones/hilos.py); each holds
-# a database connection while it works.
+# instead of Channels' one thread per process (notificaciones/hilos.py); each holds a
+# database connection only while it works.
 WS_HILOS_BD = env.int("WS_HILOS_BD", default=4)
 
 # Shop

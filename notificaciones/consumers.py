@@ -38,7 +38,7 @@ REENVIO_CADA = 1.0
 # handshake so the client can tell it apart (and back off) from a network failure.
 DEMASIADAS_CONEXIONES = 4429
 
-# Off the thread the process's sync views run on: a slow view does not stop the sockets.
+# On the sockets' own threads, not Channels' one per process: one slow call does not stop the rest.
 pendientes = en_hilos_propios(selectors.pendientes)
 reenvio = en_hilos_propios(selectors.reenvio)
 marcar_leida = en_hilos_propios(services.marcar_leida)

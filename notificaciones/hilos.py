@@ -1,9 +1,10 @@
 """The WebSocket side's database calls, on threads of their own.
 
-Channels runs ``database_sync_to_async`` on the one thread every synchronous Django view
-of the process also runs on, so a slow view held up every socket of the process: no
-socket could connect (the session's user is read there), replay or mark a notification
-read until the view returned. Here the consumers' calls and the user lookup run on a
+Django gives each HTTP request's sync code a thread of its own; Channels does not: it
+runs every consumer's ``database_sync_to_async`` on asgiref's one process-wide sync
+thread. So one socket's slow call (a long replay, a wait on a lock) held up every socket
+of the process: none could connect (the session's user is read there), replay or mark a
+notification read until it returned. Here the consumers' calls and the user lookup run on a
 small pool of their own (``WS_HILOS_BD`` threads), thread-insensitive: each call is a
 self-contained read or a short transaction that needs no thread-local state but its
 database connection. That connection is closed when the call ends (on PostgreSQL, given
@@ -49,5 +50,5 @@ class AutenticacionEnHilosPropios(AuthMiddleware):
 
 
 def pila_de_autenticacion(inner):
-    """``channels.auth.AuthMiddlewareStack`` with the user lookup off the views' thread."""
+    """``channels.auth.AuthMiddlewareStack`` with the user lookup on the sockets' own threads."""
     return CookieMiddleware(SessionMiddleware(AutenticacionEnHilosPropios(inner)))

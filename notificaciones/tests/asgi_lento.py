@@ -1,4 +1,4 @@
-"""The shop's ASGI application for the fault tests that stall a consumer or the views' thread.
+"""The shop's ASGI application for the fault tests that stall a consumer or a process's sync thread.
 
 Daphne serves it as ``notificaciones.tests.asgi_lento:application``. Three changes:
 with ``EXPIRY_CAPA_PRUEBA`` set, the channel layer's expiry is that many seconds; with
