@@ -17,8 +17,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from .colas import esperar_reposo
 from .correo import BuzonSMTP
-from .procesos import SESION, RedisPrivado, detener, esperar_reposo, iniciar_daphne, iniciar_worker, puerto_libre
+from .procesos import SESION, detener, iniciar_daphne, iniciar_worker, puerto_libre
+from .redis_privado import RedisPrivado
 from .s3 import bucket_s3, servidor_s3  # noqa: F401 - fixtures, registered by being here
 from .stripe import LocalStripe
 

@@ -25,6 +25,8 @@ import kombu.exceptions
 import redis
 from django.conf import settings
 
+from .colas import app_de_celery, ping, todas_las_colas
+
 # Nothing from the myproject package at import: its Celery module sets
 # DJANGO_SETTINGS_MODULE, and the pytest plugin imports this module before pytest-django
 # reads the test settings' name from pytest.ini (the environment would win).
@@ -33,11 +35,6 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 ASGI = "myproject.asgi:application"
 # What circus's [socket:web] passes to listen(): the kernel's queue of connections not yet accepted.
 BACKLOG = 2048
-
-
-def todas_las_colas() -> str:
-    """Return every queue of the settings, as a worker's ``-Q`` takes them."""
-    return ",".join(settings.CELERY_QUEUE_NAMES)
 
 
 class EsperaAgotada(TimeoutError):
@@ -123,59 +120,6 @@ def entorno_de_proceso(**extra: str) -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",
         **extra,
     }
-
-
-def app_de_celery(broker_url: str):
-    """Return a Celery app configured like the project's but on another broker (e.g. RabbitMQ).
-
-    The project's app read CELERY_BROKER_URL at import; this one sends tasks (by name,
-    with the same routes), controls workers and reads results (same backend) there.
-    Close it when done.
-    """
-    from celery import Celery
-
-    otra = Celery("myproject", set_as_current=False)
-    otra.config_from_object("django.conf:settings", namespace="CELERY")
-    otra.conf.broker_url = broker_url
-    return otra
-
-
-def ping(control=None, destino: list[str] | None = None, timeout: float = 0.5) -> list[dict]:
-    """Return the replies of the workers (``destino``, or all) to a ping.
-
-    Over a fresh connection, not one from the app's pool: after a fault test restarted
-    the broker, every pooled connection of this process fails once.
-    """
-    if control is None:
-        from myproject.celery import app as control
-    with control.connection_for_write() as conexion:
-        return control.control.ping(destination=destino, timeout=timeout, connection=conexion) or []
-
-
-def esperar_reposo(nodo: str, timeout: float = 30) -> bool:
-    """Let the worker ``nodo`` finish what it is running and drop what it has not started.
-
-    The queues are purged, the tasks it holds for later (prefetched, or with a countdown)
-    revoked, and its running tasks waited for, until one round finds nothing. Return
-    False if it was still busy (or had not answered) after ``timeout`` seconds.
-    Over a fresh connection, as :func:`ping`.
-    """
-    from myproject.celery import app
-
-    fin = time.monotonic() + timeout
-    with app.connection_for_write() as conexion:
-        inspeccion = app.control.inspect(destination=[nodo], limit=1, timeout=1.0, connection=conexion)
-        while time.monotonic() < fin:
-            purgadas = app.control.purge(connection=conexion)
-            retenidas = [t["id"] for t in (inspeccion.reserved() or {}).get(nodo, [])]
-            retenidas += [t["request"]["id"] for t in (inspeccion.scheduled() or {}).get(nodo, [])]
-            if retenidas:
-                app.control.revoke(retenidas, destination=[nodo], connection=conexion)
-            activas = (inspeccion.active() or {}).get(nodo)  # None: no answer yet (busy), ask again
-            if activas == [] and not (purgadas or retenidas):
-                return True
-            time.sleep(0.05)
-    return False
 
 
 def responde_http(puerto: int, host: str = "127.0.0.1") -> bool:
@@ -373,44 +317,3 @@ LOG_DIR = SESION.logs
 lanzar = SESION.lanzar
 iniciar_worker = SESION.iniciar_worker
 iniciar_daphne = SESION.iniciar_daphne
-
-
-class RedisPrivado:
-    """The test session's own redis-server, stopped and started again by fault tests."""
-
-    def __init__(self, proceso: subprocess.Popen, puerto: int):
-        self.proceso, self.port = proceso, puerto
-
-    @classmethod
-    def de_la_sesion(cls, url: str) -> "RedisPrivado | None":
-        """Return the session's Redis serving ``url``, or None when the session did not start it."""
-        from urllib.parse import urlsplit
-
-        puerto = urlsplit(url).port
-        for proceso in SESION.vivos():
-            if "redis-server" in str(proceso.args[0]) and str(puerto) in proceso.args:
-                return cls(proceso, puerto)
-        return None
-
-    def detener(self) -> None:
-        detener(self.proceso)
-
-    def arrancar(self) -> None:
-        """Start a new, empty Redis on the same port, as a server without persistence
-        comes back; then wait until a running session worker answers on it again.
-
-        This process keeps its pooled connections to the old server, as a web process
-        would: the project's code must cope, and the harness pings over fresh ones.
-        """
-        self.proceso = SESION.arrancar_redis(self.port)
-        esperar(self._sin_workers_o_responden, timeout=60, mensaje="the worker to reconnect to Redis")
-
-    @staticmethod
-    def _sin_workers_o_responden() -> bool:
-        # A worker kombu gave up on exits instead; the celery_worker fixture starts another.
-        if not any("worker" in proceso.args for proceso in SESION.vivos()):
-            return True
-        try:
-            return bool(ping())
-        except (OSError, redis.RedisError, kombu.exceptions.OperationalError):
-            return False
